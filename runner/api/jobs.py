@@ -1,0 +1,67 @@
+"""/api/v1/jobs and /api/v1/submissions: follow what runs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from runner.api import schemas as s
+from runner.api.auth import require
+from runner.api.context import ctx, page, paged
+from runner.auth.roles import Role
+from runner.services import jobs as service
+
+jobs_blp = Blueprint("jobs", __name__, url_prefix="/api/v1/jobs", description="Jobs: one execution of a task")
+submissions_blp = Blueprint(
+    "submissions", __name__, url_prefix="/api/v1/submissions", description="Submissions: one submit and its jobs"
+)
+
+
+@jobs_blp.route("")
+class Jobs(MethodView):
+    @require(Role.READER)
+    @jobs_blp.arguments(s.JobListArgs, location="query")
+    @jobs_blp.response(200, s.JobPage)
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """List jobs, newest first"""
+        p = page(args)
+        status = args.get("status")
+        items, total = service.list_jobs(
+            ctx(), p, status.value if status else None, args.get("task_id"), args.get("submission_id")
+        )
+        return paged(items, total, p)
+
+
+@jobs_blp.route("/<job_id>")
+class JobItem(MethodView):
+    @require(Role.READER)
+    @jobs_blp.response(200, s.JobOnly)
+    @jobs_blp.alt_response(404, description="No job has this id")
+    def get(self, job_id: str) -> dict[str, Any]:
+        """Get a job: its status, why it waits, its error"""
+        return {"job": service.get_job(ctx(), job_id)}
+
+
+@submissions_blp.route("")
+class Submissions(MethodView):
+    @require(Role.READER)
+    @submissions_blp.arguments(s.SubmissionListArgs, location="query")
+    @submissions_blp.response(200, s.SubmissionPage)
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """List submissions, newest first"""
+        p = page(args)
+        status = args.get("status")
+        items, total = service.list_submissions(ctx(), p, args.get("entity_id"), status.value if status else None)
+        return paged(items, total, p)
+
+
+@submissions_blp.route("/<submission_id>")
+class SubmissionItem(MethodView):
+    @require(Role.READER)
+    @submissions_blp.response(200, s.SubmissionOnly)
+    @submissions_blp.alt_response(404, description="No submission has this id")
+    def get(self, submission_id: str) -> dict[str, Any]:
+        """Get a submission and its jobs"""
+        return {"submission": service.get_submission(ctx(), submission_id)}

@@ -1,0 +1,84 @@
+"""/api/v1/tasks: Taipy's task endpoints."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from runner.api import schemas as s
+from runner.api.auth import require
+from runner.api.context import ctx, page, paged
+from runner.auth.roles import Role
+from runner.services import tasks as service
+
+blp = Blueprint("tasks", __name__, url_prefix="/api/v1/tasks", description="Tasks: instantiate, read, delete, submit")
+
+
+@blp.route("")
+class Tasks(MethodView):
+    @require(Role.READER)
+    @blp.arguments(s.TaskListArgs, location="query")
+    @blp.response(200, s.TaskPage)
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """List tasks, oldest first"""
+        p = page(args)
+        items, total = service.list_tasks(ctx(), p, args.get("config_id"))
+        return paged(items, total, p)
+
+    @require(Role.EDITOR)
+    @blp.arguments(s.ConfigIdArgs, location="query")
+    @blp.response(201, s.TaskEnvelope)
+    @blp.alt_response(404, description="No task config has this id")
+    def post(self, args: dict[str, Any]) -> tuple[dict[str, Any], int, dict[str, str]]:
+        """Create a task from its config id"""
+        task = service.create_task(ctx(), args["config_id"])
+        return {"message": f"task {task.id} created", "task": task}, 201, {"Location": f"/api/v1/tasks/{task.id}"}
+
+
+@blp.route("/<task_id>")
+class TaskItem(MethodView):
+    @require(Role.READER)
+    @blp.response(200, s.TaskOnly)
+    @blp.alt_response(404, description="No task has this id")
+    def get(self, task_id: str) -> dict[str, Any]:
+        """Get a task"""
+        return {"task": service.get_task(ctx(), task_id)}
+
+    @require(Role.EDITOR)
+    @blp.arguments(s.ConfigIdArgs, location="query")
+    @blp.response(201, s.TaskEnvelope)
+    @blp.alt_response(409, description="A task with this id exists")
+    def put(self, args: dict[str, Any], task_id: str) -> tuple[dict[str, Any], int, dict[str, str]]:
+        """Create a task with the given id from its config id"""
+        task = service.create_task(ctx(), args["config_id"], task_id=task_id)
+        return {"message": f"task {task.id} created", "task": task}, 201, {"Location": f"/api/v1/tasks/{task.id}"}
+
+    @require(Role.EDITOR)
+    @blp.response(200, s.Message)
+    @blp.alt_response(404, description="No task has this id")
+    @blp.alt_response(409, description="The task has unfinished jobs")
+    def delete(self, task_id: str) -> dict[str, Any]:
+        """Delete a task, the data nodes it owns and its finished jobs"""
+        service.delete_task(ctx(), task_id)
+        return {"message": f"task {task_id} deleted"}
+
+
+@blp.route("/submit/<task_id>")
+class TaskSubmit(MethodView):
+    @require(Role.EXECUTOR)
+    @blp.arguments(s.SubmitBody, required=False)
+    @blp.response(202, s.SubmitEnvelope)
+    @blp.alt_response(404, description="No task has this id")
+    def post(self, body: dict[str, Any], task_id: str) -> tuple[dict[str, Any], int, dict[str, str]]:
+        """Submit a task for execution; poll the submission at Location"""
+        c = ctx()
+        submission = service.submit_task(c, task_id, body.get("params"))
+        task = service.get_task(c, task_id)
+        location = f"/api/v1/submissions/{submission.id}"
+        return (
+            {"message": f"task {task_id} submitted", "task": task, "submission": submission},
+            202,
+            {"Location": location},
+        )

@@ -1,0 +1,489 @@
+"""The orchestrator: moves the jobs of every open submission to their end.
+
+One thread owns all in-memory job state, so no lock guards it; other threads talk to it
+through `notify_*` calls that queue a command and wake it. Each turn of its loop
+(1) applies commands and executor events, (2) picks jobs for free workers, (3) writes every
+state change of the turn in one transaction, and only then (4) hands the picked jobs to
+the executor. So the database never lags behind what runs: a job is RUNNING in the store
+before its function starts, and a job is COMPLETED in the store before any job that reads
+its output starts.
+
+Cost per event is constant: each job keeps a count of unfinished upstream jobs and a list of
+downstream ones, and each submission a count of jobs per status, so nothing rescans all jobs.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections import Counter, deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from runner.domain.clock import utcnow
+from runner.domain.entities import DataNode, Job, JobError, Task
+from runner.domain.status import JobStatus, derive_submission_status
+from runner.orchestrator.executors.base import Died, Event, Executor, Finished
+from runner.orchestrator.memory import InMemoryData
+from runner.orchestrator.spec import DataRef, JobSpec, Outcome
+from runner.store.db import reading, writing
+from runner.store.repositories import Store
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class _JobState:
+    job: Job
+    task: Task
+    # Unfinished upstream jobs of the same submission.
+    waiting_for: set[str] = field(default_factory=set)
+    downstream: list[str] = field(default_factory=list)
+    # Inputs that were never written and that no job of the submission produces.
+    missing_inputs: set[str] = field(default_factory=set)
+
+
+@dataclass(slots=True)
+class _SubmissionState:
+    id: str
+    job_ids: list[str]
+    counts: Counter[JobStatus]
+    data_node_ids: set[str]
+
+
+@dataclass(frozen=True, slots=True)
+class _Submitted:
+    submission_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Written:
+    data_node_ids: tuple[str, ...]
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class _Cancel:
+    job_ids: tuple[str, ...]
+    done: threading.Event
+
+
+Command = _Submitted | _Written | _Cancel
+
+
+class Orchestrator:
+    def __init__(self, store: Store, executor: Executor, memory: InMemoryData) -> None:
+        self.store = store
+        self.executor = executor
+        self.memory = memory
+        self._inbox: queue.SimpleQueue[Command] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._stopping = threading.Event()
+        self._jobs: dict[str, _JobState] = {}
+        self._subs: dict[str, _SubmissionState] = {}
+        self._dns: dict[str, DataNode] = {}
+        self._dn_refs: Counter[str] = Counter()
+        self._blocked_on: dict[str, set[str]] = {}
+        self._ready: deque[str] = deque()
+        self._canceling: set[str] = set()
+        self._dirty_jobs: dict[str, Job] = {}
+        self._dirty_subs: set[str] = set()
+        self._edits: list[tuple[str, datetime, str | None]] = []
+        # Cancel requests whose RUNNING jobs are still being killed.
+        self._cancel_waiters: list[_Cancel] = []
+        # Called with the ids of submissions that reached a final status (tests, scheduler).
+        self.on_finished: list[Callable[[list[str]], None]] = []
+        self._idle = threading.Condition()
+
+    # -- life cycle ------------------------------------------------------------------------
+
+    def start(self) -> None:
+        self.executor.start()
+        self._recover()
+        self._thread = threading.Thread(target=self._run, name="runner-orchestrator", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self.executor.wake()
+        if self._thread is not None:
+            self._thread.join(10)
+        self.executor.stop()
+
+    # -- commands from other threads -------------------------------------------------------
+
+    def notify_submitted(self, submission_id: str) -> None:
+        self._put(_Submitted(submission_id))
+
+    def notify_written(self, data_node_ids: list[str], at: datetime) -> None:
+        self._put(_Written(tuple(data_node_ids), at))
+
+    def cancel(self, job_ids: list[str], wait: float = 10.0) -> None:
+        """Cancel jobs and wait until the cancel is recorded (a RUNNING job: until killed)."""
+        done = threading.Event()
+        self._put(_Cancel(tuple(job_ids), done))
+        done.wait(wait)
+
+    def wait_idle(self, timeout: float = 30.0) -> bool:
+        """Block until no submission is open (tests and `runner submit --wait`)."""
+        with self._idle:
+            return self._idle.wait_for(lambda: not self._subs and self._inbox.empty(), timeout)
+
+    def _put(self, command: Command) -> None:
+        self._inbox.put(command)
+        self.executor.wake()
+
+    # -- the loop --------------------------------------------------------------------------
+
+    def _run(self) -> None:
+        events: list[Event] = []
+        while not self._stopping.is_set():
+            try:
+                self._turn(events)
+            except Exception:  # pragma: no cover - a bug; keep the loop alive and say so
+                log.exception("orchestrator turn failed")
+            timeout = 0.0 if not self._inbox.empty() else None
+            events = self.executor.poll(timeout)
+
+    def _turn(self, events: list[Event]) -> None:
+        now = utcnow()
+        cancels: list[_Cancel] = []
+        while True:
+            try:
+                command = self._inbox.get_nowait()
+            except queue.Empty:
+                break
+            if isinstance(command, _Submitted):
+                self._load_submissions([command.submission_id], now)
+            elif isinstance(command, _Written):
+                self._on_written(command.data_node_ids, command.at, now)
+            else:
+                cancels.append(command)
+                self._on_cancel(command.job_ids, now)
+        for event in events:
+            if isinstance(event, Finished):
+                self._on_outcome(event.outcome, now)
+            else:
+                self._on_died(event, now)
+        picked = self._pick(now)
+        self._flush(now)
+        for spec in picked:
+            self.executor.dispatch(spec)
+        for command in cancels:
+            if not any(j in self._canceling for j in command.job_ids):
+                command.done.set()
+            else:
+                self._cancel_waiters.append(command)
+        self._release_cancel_waiters()
+        if not self._subs:
+            with self._idle:
+                self._idle.notify_all()
+
+    def _release_cancel_waiters(self) -> None:
+        still = []
+        for command in self._cancel_waiters:
+            if any(j in self._canceling for j in command.job_ids):
+                still.append(command)
+            else:
+                command.done.set()
+        self._cancel_waiters = still
+
+    # -- loading and planning --------------------------------------------------------------
+
+    def _recover(self) -> None:
+        """After a restart: resolve what the previous process left unfinished."""
+        now = utcnow()
+        with reading(self.store.engine) as conn:
+            unfinished = self.store.unfinished_jobs(conn)
+        lost = [j for j in unfinished if j.status is JobStatus.RUNNING]
+        for job in lost:
+            job.move(JobStatus.FAILED, now, "lost: the process running it died")
+            job.error = JobError(
+                type="WorkerLost",
+                message="lost: the process running it died (the server stopped while the job ran)",
+            )
+        if lost:
+            with writing(self.store.engine) as conn:
+                self.store.save_jobs(lost, conn)
+        sub_ids = list(dict.fromkeys(j.submission_id for j in unfinished))
+        if sub_ids:
+            self._load_submissions(sub_ids, now)
+            self._flush(now)
+
+    def _load_submissions(self, submission_ids: list[str], now: datetime) -> None:
+        with reading(self.store.engine) as conn:
+            jobs = self.store.jobs_of_submissions(submission_ids, conn)
+            tasks = self.store.get_tasks(list({j.task_id for j in jobs}), conn)
+            dn_ids = {d for t in tasks.values() for d in (*t.input_ids, *t.output_ids)}
+            fresh = [d for d in dn_ids if d not in self._dns]
+            self._dns.update(self.store.get_data_nodes(fresh, conn))
+        by_sub: dict[str, list[Job]] = {}
+        for job in jobs:
+            by_sub.setdefault(job.submission_id, []).append(job)
+        for sub_id in submission_ids:
+            self._plan(sub_id, by_sub.get(sub_id, []), tasks, now)
+
+    def _plan(self, sub_id: str, jobs: list[Job], tasks: dict[str, Task], now: datetime) -> None:
+        if sub_id in self._subs:
+            return
+        sub_dns = {d for j in jobs for d in (*tasks[j.task_id].input_ids, *tasks[j.task_id].output_ids)}
+        sub = _SubmissionState(id=sub_id, job_ids=[j.id for j in jobs], counts=Counter(), data_node_ids=sub_dns)
+        self._subs[sub_id] = sub
+        self._dirty_subs.add(sub_id)
+        for d in sub_dns:
+            self._dn_refs[d] += 1
+        producer: dict[str, str] = {}
+        for job in jobs:
+            self._jobs[job.id] = _JobState(job=job, task=tasks[job.task_id])
+            sub.counts[job.status] += 1
+            for out in tasks[job.task_id].output_ids:
+                producer[out] = job.id
+        # After a restart some jobs are already final: a done upstream counts as satisfied,
+        # a failed one abandons its downstream.
+        doomed: dict[str, str] = {}
+        for job in jobs:
+            state = self._jobs[job.id]
+            for dn_id in state.task.input_ids:
+                upstream_id = producer.get(dn_id)
+                if upstream_id is None or upstream_id == job.id:
+                    if not self._written(dn_id):
+                        state.missing_inputs.add(dn_id)
+                    continue
+                upstream = self._jobs[upstream_id]
+                upstream.downstream.append(job.id)
+                if upstream.job.status in (JobStatus.COMPLETED, JobStatus.SKIPPED):
+                    continue
+                if upstream.job.status.is_terminal:
+                    doomed.setdefault(job.id, upstream_id)
+                else:
+                    state.waiting_for.add(upstream_id)
+        for job in jobs:
+            state = self._jobs[job.id]
+            if job.status.is_terminal:
+                continue
+            if job.id in doomed:
+                self._upstream_done(job.id, self._jobs[doomed[job.id]], now)
+            elif job.status is JobStatus.PENDING:
+                self._ready.append(job.id)
+            else:
+                self._evaluate(state, now)
+
+    def _written(self, dn_id: str) -> bool:
+        dn = self._dns.get(dn_id)
+        if dn is None or not dn.is_written:
+            return False
+        # An in_memory value does not survive a restart, whatever the store remembers.
+        return dn.storage_type != "in_memory" or self.memory.has(dn_id)
+
+    def _evaluate(self, state: _JobState, now: datetime) -> None:
+        """Decide what a not-yet-started job does now: wait, skip or get ready."""
+        job = state.job
+        if job.status not in (JobStatus.SUBMITTED, JobStatus.BLOCKED):
+            return
+        if state.waiting_for:
+            first = sorted(state.waiting_for)[0]
+            self._move(state, JobStatus.BLOCKED, now, f"waiting for upstream job {first}")
+            return
+        if state.missing_inputs:
+            for dn_id in state.missing_inputs:
+                self._blocked_on.setdefault(dn_id, set()).add(job.id)
+            names = ", ".join(sorted(state.missing_inputs))
+            self._move(state, JobStatus.BLOCKED, now, f"waiting for input data node(s) never written: {names}")
+            return
+        reason = self._skip_reason(state.task, now)
+        if reason is not None:
+            self._move(state, JobStatus.SKIPPED, now, reason)
+            self._settle_downstream(state, now)
+            return
+        self._move(state, JobStatus.PENDING, now, "waiting for a free worker")
+        self._ready.append(job.id)
+
+    def _skip_reason(self, task: Task, now: datetime) -> str | None:
+        if not task.skippable or not task.output_ids:
+            return None
+        newest_input = max(
+            (self._dns[d].last_edit_date for d in task.input_ids if self._dns[d].last_edit_date), default=None
+        )
+        for dn_id in task.output_ids:
+            dn = self._dns[dn_id]
+            if dn.last_edit_date is None:
+                return None
+            if newest_input is not None and dn.last_edit_date < newest_input:
+                return None
+            if dn.validity_period is not None and now - dn.last_edit_date > timedelta(seconds=dn.validity_period):
+                return None
+        return "skipped: every output is newer than every input and still valid"
+
+    # -- transitions -----------------------------------------------------------------------
+
+    def _move(self, state: _JobState, new: JobStatus, now: datetime, msg: str | None = None) -> None:
+        job = state.job
+        if job.status is new:
+            if msg is not None and msg != job.status_msg:
+                job.status_msg = msg
+                self._dirty_jobs[job.id] = job
+            return
+        sub = self._subs[job.submission_id]
+        sub.counts[job.status] -= 1
+        job.move(new, now, msg)
+        sub.counts[new] += 1
+        self._dirty_jobs[job.id] = job
+        self._dirty_subs.add(job.submission_id)
+
+    def _upstream_done(self, down_id: str, upstream: _JobState, now: datetime) -> None:
+        state = self._jobs.get(down_id)
+        if state is None or state.job.status.is_terminal:
+            return
+        state.waiting_for.discard(upstream.job.id)
+        if upstream.job.status in (JobStatus.COMPLETED, JobStatus.SKIPPED):
+            if not state.waiting_for and state.job.status in (JobStatus.SUBMITTED, JobStatus.BLOCKED):
+                self._evaluate(state, now)
+            return
+        # A failed, canceled or abandoned upstream: this job can never run.
+        self._move(state, JobStatus.ABANDONED, now, f"abandoned: upstream job {upstream.job.id} is {upstream.job.status}")
+        self._forget_waiting(state)
+        self._settle_downstream(state, now)
+
+    def _settle_downstream(self, state: _JobState, now: datetime) -> None:
+        for down in state.downstream:
+            self._upstream_done(down, state, now)
+
+    def _forget_waiting(self, state: _JobState) -> None:
+        for dn_id in state.missing_inputs:
+            waiters = self._blocked_on.get(dn_id)
+            if waiters is not None:
+                waiters.discard(state.job.id)
+                if not waiters:
+                    del self._blocked_on[dn_id]
+
+    def _on_written(self, dn_ids: tuple[str, ...], at: datetime, now: datetime) -> None:
+        for dn_id in dn_ids:
+            dn = self._dns.get(dn_id)
+            if dn is not None:
+                dn.last_edit_date = at
+            for job_id in sorted(self._blocked_on.pop(dn_id, ())):
+                state = self._jobs.get(job_id)
+                if state is None:
+                    continue
+                state.missing_inputs.discard(dn_id)
+                if not state.missing_inputs and not state.waiting_for:
+                    self._evaluate(state, now)
+
+    def _on_outcome(self, outcome: Outcome, now: datetime) -> None:
+        state = self._jobs.get(outcome.job_id)
+        if state is None or state.job.status is not JobStatus.RUNNING:
+            return
+        if outcome.ok:
+            for dn_id, value in outcome.memory_outputs.items():
+                self.memory.put(dn_id, value)
+            for dn_id in outcome.written:
+                self._edits.append((dn_id, now, state.job.id))
+            self._move(state, JobStatus.COMPLETED, now, "completed")
+            state.job.status_percent = 100.0
+            self._on_written(outcome.written, now, now)
+        else:
+            failure = outcome.failure
+            assert failure is not None
+            state.job.error = JobError(type=failure.type, message=failure.message, traceback=failure.traceback)
+            self._move(state, JobStatus.FAILED, now, f"failed: {failure.type}: {failure.message}"[:1000])
+        self._settle_downstream(state, now)
+
+    def _on_died(self, event: Died, now: datetime) -> None:
+        state = self._jobs.get(event.job_id)
+        if state is None or state.job.status is not JobStatus.RUNNING:
+            return
+        if event.job_id in self._canceling:
+            self._canceling.discard(event.job_id)
+            self._move(state, JobStatus.CANCELED, now, "canceled: its worker process was stopped")
+        else:
+            state.job.error = JobError(type="WorkerDied", message=event.reason)
+            self._move(state, JobStatus.FAILED, now, f"failed: {event.reason}")
+        self._settle_downstream(state, now)
+
+    def _on_cancel(self, job_ids: tuple[str, ...], now: datetime) -> None:
+        for job_id in job_ids:
+            state = self._jobs.get(job_id)
+            if state is None or state.job.status.is_terminal:
+                continue
+            if state.job.status is JobStatus.RUNNING:
+                self._canceling.add(job_id)
+                self.executor.kill(job_id)
+                continue
+            self._move(state, JobStatus.CANCELED, now, "canceled before it ran")
+            self._forget_waiting(state)
+            self._settle_downstream(state, now)
+
+    # -- dispatch and persistence ----------------------------------------------------------
+
+    def _pick(self, now: datetime) -> list[JobSpec]:
+        picked: list[JobSpec] = []
+        free = self.executor.free_slots()
+        while free > 0 and self._ready:
+            state = self._jobs.get(self._ready.popleft())
+            if state is None or state.job.status is not JobStatus.PENDING:
+                continue
+            self._move(state, JobStatus.RUNNING, now, "running")
+            picked.append(self._spec(state))
+            free -= 1
+        return picked
+
+    def _spec(self, state: _JobState) -> JobSpec:
+        def ref(dn_id: str) -> DataRef:
+            dn = self._dns[dn_id]
+            return DataRef(id=dn.id, storage_type=dn.storage_type, path=dn.path, options=dn.options)
+
+        task = state.task
+        memory: dict[str, Any] = {
+            d: self.memory.get(d) for d in task.input_ids if self._dns[d].storage_type == "in_memory"
+        }
+        return JobSpec(
+            job_id=state.job.id,
+            task_config_id=task.config_id,
+            function=task.function,
+            inputs=tuple(ref(d) for d in task.input_ids),
+            outputs=tuple(ref(d) for d in task.output_ids),
+            params=state.job.params,
+            memory_inputs=memory,
+        )
+
+    def _flush(self, now: datetime) -> None:
+        if not (self._dirty_jobs or self._dirty_subs or self._edits):
+            return
+        rows = []
+        finished: list[str] = []
+        for sub_id in self._dirty_subs:
+            sub = self._subs.get(sub_id)
+            if sub is None:
+                continue
+            status = derive_submission_status(s for s, c in sub.counts.items() if c > 0)
+            rows.append((sub_id, status, now, now if status.is_terminal else None))
+            if status.is_terminal:
+                finished.append(sub_id)
+        with writing(self.store.engine) as conn:
+            self.store.save_jobs(list(self._dirty_jobs.values()), conn)
+            self.store.mark_written(self._edits, conn)
+            self.store.save_submission_statuses(rows, conn)
+        self._dirty_jobs.clear()
+        self._dirty_subs.clear()
+        self._edits = []
+        for sub_id in finished:
+            self._drop(sub_id)
+        if finished:
+            for callback in self.on_finished:
+                callback(finished)
+
+    def _drop(self, sub_id: str) -> None:
+        """Forget a finished submission: the store has it all, memory keeps nothing."""
+        sub = self._subs.pop(sub_id)
+        for job_id in sub.job_ids:
+            state = self._jobs.pop(job_id, None)
+            if state is not None:
+                self._forget_waiting(state)
+        for dn_id in sub.data_node_ids:
+            self._dn_refs[dn_id] -= 1
+            if self._dn_refs[dn_id] <= 0:
+                del self._dn_refs[dn_id]
+                self._dns.pop(dn_id, None)

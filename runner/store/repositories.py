@@ -1,0 +1,507 @@
+"""Repositories: the entities in and out of the tables, with SQLAlchemy Core.
+
+Core rather than the ORM: the orchestrator writes thousands of job transitions a second in
+batches, and plain executemany statements are what makes that cheap.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Row, and_, bindparam, delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from runner.domain.entities import DataNode, EntityType, Job, JobError, Submission, Task
+from runner.domain.status import UNFINISHED_JOB_STATUSES, JobStatus, SubmissionStatus
+from runner.errors import Conflict
+from runner.store import tables as t
+from runner.store.db import reading, writing
+
+# SQLite's default limit on bound parameters is 32766; stay far below for IN (...) lists.
+_CHUNK = 900
+
+
+def _chunks(ids: Sequence[str]) -> Iterable[Sequence[str]]:
+    for i in range(0, len(ids), _CHUNK):
+        yield ids[i : i + _CHUNK]
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Page:
+    offset: int
+    limit: int
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class TokenRecord:
+    id: str
+    name: str
+    role: str
+    secret_hash: str
+    created_at: datetime
+
+
+# -- row mapping ---------------------------------------------------------------------------
+
+
+def _task(row: Row[Any]) -> Task:
+    m = row._mapping
+    return Task(
+        id=m["id"],
+        config_id=m["config_id"],
+        function=m["function"],
+        input_ids=list(m["input_ids"]),
+        output_ids=list(m["output_ids"]),
+        skippable=bool(m["skippable"]),
+        params=dict(m["params"]),
+        scenario_id=m["scenario_id"],
+        created_at=m["created_at"],
+        updated_at=m["updated_at"],
+        version=m["version"],
+    )
+
+
+def _task_values(task: Task) -> dict[str, Any]:
+    return {
+        "id": task.id,
+        "config_id": task.config_id,
+        "function": task.function,
+        "input_ids": task.input_ids,
+        "output_ids": task.output_ids,
+        "skippable": task.skippable,
+        "params": task.params,
+        "scenario_id": task.scenario_id,
+        "created_at": task.created_at,
+        "updated_at": task.updated_at,
+        "version": task.version,
+    }
+
+
+def _data_node(row: Row[Any]) -> DataNode:
+    m = row._mapping
+    return DataNode(
+        id=m["id"],
+        config_id=m["config_id"],
+        storage_type=m["storage_type"],
+        scope=m["scope"],
+        owner_id=m["owner_id"],
+        path=m["path"],
+        options=dict(m["options"]),
+        validity_period=m["validity_period"],
+        last_edit_date=m["last_edit_date"],
+        edited_by=m["edited_by"],
+        created_at=m["created_at"],
+        updated_at=m["updated_at"],
+        version=m["version"],
+    )
+
+
+def _data_node_values(dn: DataNode, share_key: str | None) -> dict[str, Any]:
+    return {
+        "id": dn.id,
+        "config_id": dn.config_id,
+        "storage_type": dn.storage_type,
+        "scope": dn.scope,
+        "owner_id": dn.owner_id,
+        "share_key": share_key,
+        "path": dn.path,
+        "options": dn.options,
+        "validity_period": dn.validity_period,
+        "last_edit_date": dn.last_edit_date,
+        "edited_by": dn.edited_by,
+        "created_at": dn.created_at,
+        "updated_at": dn.updated_at,
+        "version": dn.version,
+    }
+
+
+def _job(row: Row[Any]) -> Job:
+    m = row._mapping
+    error = None
+    if m["error_type"] is not None:
+        error = JobError(type=m["error_type"], message=m["error_message"] or "", traceback=m["error_traceback"] or "")
+    return Job(
+        id=m["id"],
+        task_id=m["task_id"],
+        submission_id=m["submission_id"],
+        status=JobStatus(m["status"]),
+        status_msg=m["status_msg"],
+        status_percent=m["status_percent"],
+        created_at=m["created_at"],
+        updated_at=m["updated_at"],
+        started_at=m["started_at"],
+        finished_at=m["finished_at"],
+        canceled_at=m["canceled_at"],
+        error=error,
+        attempts=m["attempts"],
+        params=dict(m["params"]),
+        timeout=m["timeout"],
+    )
+
+
+def job_values(job: Job) -> dict[str, Any]:
+    return {
+        "id": job.id,
+        "task_id": job.task_id,
+        "submission_id": job.submission_id,
+        "status": job.status.value,
+        "status_msg": job.status_msg,
+        "status_percent": job.status_percent,
+        "created_at": job.created_at,
+        "updated_at": job.updated_at,
+        "started_at": job.started_at,
+        "finished_at": job.finished_at,
+        "canceled_at": job.canceled_at,
+        "error_type": job.error.type if job.error else None,
+        "error_message": job.error.message if job.error else None,
+        "error_traceback": job.error.traceback if job.error else None,
+        "attempts": job.attempts,
+        "params": job.params,
+        "timeout": job.timeout,
+    }
+
+
+def _submission(row: Row[Any], jobs: list[Job]) -> Submission:
+    m = row._mapping
+    return Submission(
+        id=m["id"],
+        entity_type=EntityType(m["entity_type"]),
+        entity_id=m["entity_id"],
+        status=SubmissionStatus(m["status"]),
+        created_at=m["created_at"],
+        updated_at=m["updated_at"],
+        finished_at=m["finished_at"],
+        jobs=jobs,
+    )
+
+
+# -- the store -----------------------------------------------------------------------------
+
+
+class Store:
+    """Every read and write of the entities. One instance per process, thread-safe."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    # tokens
+
+    def add_token(self, record: TokenRecord) -> None:
+        with writing(self.engine) as conn:
+            conn.execute(insert(t.tokens).values(_token_values(record)))
+
+    def get_token(self, token_id: str) -> TokenRecord | None:
+        with reading(self.engine) as conn:
+            row = conn.execute(select(t.tokens).where(t.tokens.c.id == token_id)).first()
+        return TokenRecord(**row._mapping) if row else None
+
+    def list_tokens(self) -> list[TokenRecord]:
+        with reading(self.engine) as conn:
+            rows = conn.execute(select(t.tokens).order_by(t.tokens.c.created_at)).all()
+        return [TokenRecord(**r._mapping) for r in rows]
+
+    def delete_token(self, token_id: str) -> bool:
+        with writing(self.engine) as conn:
+            return conn.execute(delete(t.tokens).where(t.tokens.c.id == token_id)).rowcount > 0
+
+    def count_tokens(self, role: str | None = None) -> int:
+        query = select(func.count()).select_from(t.tokens)
+        if role is not None:
+            query = query.where(t.tokens.c.role == role)
+        with reading(self.engine) as conn:
+            return int(conn.execute(query).scalar_one())
+
+    # tasks and their data nodes
+
+    def add_task(self, task: Task, data_nodes: list[tuple[DataNode, str | None]]) -> None:
+        """Insert a task with the data nodes it creates, in one transaction.
+
+        `data_nodes` pairs each new node with its share key (None for owned nodes); a shared
+        node that already exists is not inserted again.
+        """
+        with writing(self.engine) as conn:
+            if data_nodes:
+                conn.execute(insert(t.data_nodes), [_data_node_values(dn, key) for dn, key in data_nodes])
+            try:
+                conn.execute(insert(t.tasks).values(_task_values(task)))
+            except IntegrityError:
+                raise Conflict(f"a task with id {task.id!r} already exists") from None
+
+    def get_task(self, task_id: str) -> Task | None:
+        with reading(self.engine) as conn:
+            row = conn.execute(select(t.tasks).where(t.tasks.c.id == task_id)).first()
+        return _task(row) if row else None
+
+    def get_tasks(self, task_ids: Sequence[str], conn: Connection | None = None) -> dict[str, Task]:
+        if conn is None:
+            with reading(self.engine) as c:
+                return self.get_tasks(task_ids, c)
+        out: dict[str, Task] = {}
+        for chunk in _chunks(list(task_ids)):
+            for row in conn.execute(select(t.tasks).where(t.tasks.c.id.in_(chunk))):
+                out[row.id] = _task(row)
+        return out
+
+    def list_tasks(self, page: Page, config_id: str | None = None) -> tuple[list[Task], int]:
+        where = [] if config_id is None else [t.tasks.c.config_id == config_id]
+        with reading(self.engine) as conn:
+            total = conn.execute(select(func.count()).select_from(t.tasks).where(*where)).scalar_one()
+            rows = conn.execute(
+                select(t.tasks)
+                .where(*where)
+                .order_by(t.tasks.c.created_at, t.tasks.c.id)
+                .offset(page.offset)
+                .limit(page.limit)
+            ).all()
+        return [_task(r) for r in rows], int(total)
+
+    def delete_task(self, task_id: str) -> None:
+        """Delete a task, its owned data nodes and its job history, unless a job is unfinished."""
+        with writing(self.engine) as conn:
+            task_row = conn.execute(select(t.tasks).where(t.tasks.c.id == task_id)).first()
+            if task_row is None:
+                return
+            unfinished = conn.execute(
+                select(func.count())
+                .select_from(t.jobs)
+                .where(t.jobs.c.task_id == task_id, t.jobs.c.status.in_([s.value for s in UNFINISHED_JOB_STATUSES]))
+            ).scalar_one()
+            if unfinished:
+                raise Conflict(f"task {task_id} has {unfinished} unfinished job(s); cancel them first")
+            sub_ids = [
+                r.submission_id
+                for r in conn.execute(select(t.jobs.c.submission_id).where(t.jobs.c.task_id == task_id).distinct())
+            ]
+            conn.execute(delete(t.jobs).where(t.jobs.c.task_id == task_id))
+            for chunk in _chunks(sub_ids):
+                # A submission whose every job is gone has nothing left to say.
+                conn.execute(
+                    delete(t.submissions).where(
+                        t.submissions.c.id.in_(chunk),
+                        ~select(t.jobs.c.id).where(t.jobs.c.submission_id == t.submissions.c.id).exists(),
+                    )
+                )
+            conn.execute(delete(t.data_nodes).where(t.data_nodes.c.owner_id == task_id))
+            conn.execute(delete(t.tasks).where(t.tasks.c.id == task_id))
+
+    def find_shared_data_node(self, config_id: str, share_key: str) -> DataNode | None:
+        with reading(self.engine) as conn:
+            row = conn.execute(
+                select(t.data_nodes).where(
+                    and_(t.data_nodes.c.config_id == config_id, t.data_nodes.c.share_key == share_key)
+                )
+            ).first()
+        return _data_node(row) if row else None
+
+    def get_data_node(self, dn_id: str) -> DataNode | None:
+        with reading(self.engine) as conn:
+            row = conn.execute(select(t.data_nodes).where(t.data_nodes.c.id == dn_id)).first()
+        return _data_node(row) if row else None
+
+    def get_data_nodes(self, dn_ids: Sequence[str], conn: Connection | None = None) -> dict[str, DataNode]:
+        if conn is None:
+            with reading(self.engine) as c:
+                return self.get_data_nodes(dn_ids, c)
+        out: dict[str, DataNode] = {}
+        for chunk in _chunks(list(dn_ids)):
+            for row in conn.execute(select(t.data_nodes).where(t.data_nodes.c.id.in_(chunk))):
+                out[row.id] = _data_node(row)
+        return out
+
+    def list_data_nodes(self, page: Page, config_id: str | None = None) -> tuple[list[DataNode], int]:
+        where = [] if config_id is None else [t.data_nodes.c.config_id == config_id]
+        with reading(self.engine) as conn:
+            total = conn.execute(select(func.count()).select_from(t.data_nodes).where(*where)).scalar_one()
+            rows = conn.execute(
+                select(t.data_nodes)
+                .where(*where)
+                .order_by(t.data_nodes.c.created_at, t.data_nodes.c.id)
+                .offset(page.offset)
+                .limit(page.limit)
+            ).all()
+        return [_data_node(r) for r in rows], int(total)
+
+    def mark_written(self, edits: Sequence[tuple[str, datetime, str | None]], conn: Connection | None = None) -> None:
+        """Record that data nodes were written: (id, when, by which job or None)."""
+        if not edits:
+            return
+        if conn is None:
+            with writing(self.engine) as c:
+                return self.mark_written(edits, c)
+        conn.execute(
+            update(t.data_nodes)
+            .where(t.data_nodes.c.id == bindparam("b_id"))
+            .values(
+                last_edit_date=bindparam("b_at"),
+                updated_at=bindparam("b_at"),
+                edited_by=bindparam("b_by"),
+                version=t.data_nodes.c.version + 1,
+            ),
+            [{"b_id": i, "b_at": at, "b_by": by} for i, at, by in edits],
+        )
+
+    # submissions and jobs
+
+    def add_submission(self, submission: Submission) -> None:
+        with writing(self.engine) as conn:
+            conn.execute(
+                insert(t.submissions).values(
+                    id=submission.id,
+                    entity_type=submission.entity_type.value,
+                    entity_id=submission.entity_id,
+                    status=submission.status.value,
+                    created_at=submission.created_at,
+                    updated_at=submission.updated_at,
+                    finished_at=submission.finished_at,
+                )
+            )
+            if submission.jobs:
+                conn.execute(insert(t.jobs), [job_values(j) for j in submission.jobs])
+
+    def get_submission(self, submission_id: str) -> Submission | None:
+        with reading(self.engine) as conn:
+            row = conn.execute(select(t.submissions).where(t.submissions.c.id == submission_id)).first()
+            if row is None:
+                return None
+            jobs = conn.execute(
+                select(t.jobs).where(t.jobs.c.submission_id == submission_id).order_by(t.jobs.c.created_at, t.jobs.c.id)
+            ).all()
+        return _submission(row, [_job(j) for j in jobs])
+
+    def list_submissions(
+        self, page: Page, entity_id: str | None = None, status: str | None = None
+    ) -> tuple[list[Submission], int]:
+        where = []
+        if entity_id is not None:
+            where.append(t.submissions.c.entity_id == entity_id)
+        if status is not None:
+            where.append(t.submissions.c.status == status)
+        with reading(self.engine) as conn:
+            total = conn.execute(select(func.count()).select_from(t.submissions).where(*where)).scalar_one()
+            rows = conn.execute(
+                select(t.submissions)
+                .where(*where)
+                .order_by(t.submissions.c.created_at.desc(), t.submissions.c.id)
+                .offset(page.offset)
+                .limit(page.limit)
+            ).all()
+            ids = [r.id for r in rows]
+            jobs_by_sub: dict[str, list[Job]] = {i: [] for i in ids}
+            for chunk in _chunks(ids):
+                for j in conn.execute(
+                    select(t.jobs).where(t.jobs.c.submission_id.in_(chunk)).order_by(t.jobs.c.created_at, t.jobs.c.id)
+                ):
+                    jobs_by_sub[j.submission_id].append(_job(j))
+        return [_submission(r, jobs_by_sub[r.id]) for r in rows], int(total)
+
+    def get_job(self, job_id: str) -> Job | None:
+        with reading(self.engine) as conn:
+            row = conn.execute(select(t.jobs).where(t.jobs.c.id == job_id)).first()
+        return _job(row) if row else None
+
+    def list_jobs(
+        self,
+        page: Page,
+        status: str | None = None,
+        task_id: str | None = None,
+        submission_id: str | None = None,
+    ) -> tuple[list[Job], int]:
+        where = []
+        if status is not None:
+            where.append(t.jobs.c.status == status)
+        if task_id is not None:
+            where.append(t.jobs.c.task_id == task_id)
+        if submission_id is not None:
+            where.append(t.jobs.c.submission_id == submission_id)
+        with reading(self.engine) as conn:
+            total = conn.execute(select(func.count()).select_from(t.jobs).where(*where)).scalar_one()
+            rows = conn.execute(
+                select(t.jobs)
+                .where(*where)
+                .order_by(t.jobs.c.created_at.desc(), t.jobs.c.id)
+                .offset(page.offset)
+                .limit(page.limit)
+            ).all()
+        return [_job(r) for r in rows], int(total)
+
+    def unfinished_jobs(self, conn: Connection) -> list[Job]:
+        rows = conn.execute(
+            select(t.jobs)
+            .where(t.jobs.c.status.in_([s.value for s in UNFINISHED_JOB_STATUSES]))
+            .order_by(t.jobs.c.created_at, t.jobs.c.id)
+        ).all()
+        return [_job(r) for r in rows]
+
+    def jobs_of_submissions(self, submission_ids: Sequence[str], conn: Connection) -> list[Job]:
+        out: list[Job] = []
+        for chunk in _chunks(list(submission_ids)):
+            out.extend(_job(r) for r in conn.execute(select(t.jobs).where(t.jobs.c.submission_id.in_(chunk))))
+        return out
+
+    def save_jobs(self, jobs: Sequence[Job], conn: Connection) -> None:
+        """Write the mutable fields of many jobs in one executemany."""
+        if not jobs:
+            return
+        conn.execute(
+            update(t.jobs)
+            .where(t.jobs.c.id == bindparam("b_id"))
+            .values(
+                status=bindparam("b_status"),
+                status_msg=bindparam("b_msg"),
+                status_percent=bindparam("b_pct"),
+                updated_at=bindparam("b_updated"),
+                started_at=bindparam("b_started"),
+                finished_at=bindparam("b_finished"),
+                canceled_at=bindparam("b_canceled"),
+                error_type=bindparam("b_etype"),
+                error_message=bindparam("b_emsg"),
+                error_traceback=bindparam("b_etb"),
+                attempts=bindparam("b_attempts"),
+            ),
+            [
+                {
+                    "b_id": j.id,
+                    "b_status": j.status.value,
+                    "b_msg": j.status_msg,
+                    "b_pct": j.status_percent,
+                    "b_updated": j.updated_at,
+                    "b_started": j.started_at,
+                    "b_finished": j.finished_at,
+                    "b_canceled": j.canceled_at,
+                    "b_etype": j.error.type if j.error else None,
+                    "b_emsg": j.error.message if j.error else None,
+                    "b_etb": j.error.traceback if j.error else None,
+                    "b_attempts": j.attempts,
+                }
+                for j in jobs
+            ],
+        )
+
+    def save_submission_statuses(
+        self, rows: Sequence[tuple[str, SubmissionStatus, datetime, datetime | None]], conn: Connection
+    ) -> None:
+        if not rows:
+            return
+        conn.execute(
+            update(t.submissions)
+            .where(t.submissions.c.id == bindparam("b_id"))
+            .values(status=bindparam("b_status"), updated_at=bindparam("b_at"), finished_at=bindparam("b_fin")),
+            [{"b_id": i, "b_status": s.value, "b_at": at, "b_fin": fin} for i, s, at, fin in rows],
+        )
+
+    def ping(self) -> None:
+        with reading(self.engine) as conn:
+            conn.execute(select(1)).scalar_one()
+
+
+def _token_values(record: TokenRecord) -> dict[str, Any]:
+    return {
+        "id": record.id,
+        "name": record.name,
+        "role": record.role,
+        "secret_hash": record.secret_hash,
+        "created_at": record.created_at,
+    }

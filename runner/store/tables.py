@@ -1,0 +1,131 @@
+"""The schema. Changes go through a new Alembic migration in runner/store/migrations."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Dialect,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.types import TypeDecorator
+
+
+class EpochTime(TypeDecorator[datetime]):
+    """An aware UTC datetime stored as epoch seconds: compact, fast, sorts as a number."""
+
+    impl = Float
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> float | None:
+        return None if value is None else value.timestamp()
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        return None if value is None else datetime.fromtimestamp(value, UTC)
+
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+tokens = Table(
+    "tokens",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("role", String(20), nullable=False),
+    # sha256 of the secret part; the secret itself is never stored.
+    Column("secret_hash", String(64), nullable=False),
+    Column("created_at", EpochTime, nullable=False),
+)
+
+data_nodes = Table(
+    "data_nodes",
+    metadata,
+    Column("id", String(200), primary_key=True),
+    Column("config_id", String(100), nullable=False, index=True),
+    Column("storage_type", String(20), nullable=False),
+    Column("scope", String(20), nullable=False),
+    Column("owner_id", String(200), index=True),
+    # Shared instances (GLOBAL, CYCLE scope) carry a key that is unique per config id, so
+    # that two concurrent creations cannot make two of them. NULL for owned instances.
+    Column("share_key", String(200)),
+    Column("path", Text),
+    Column("options", JSON, nullable=False),
+    Column("validity_period", Float),
+    Column("last_edit_date", EpochTime),
+    Column("edited_by", String(200)),
+    Column("created_at", EpochTime, nullable=False),
+    Column("updated_at", EpochTime, nullable=False),
+    Column("version", Integer, nullable=False),
+    UniqueConstraint("config_id", "share_key"),
+)
+
+tasks = Table(
+    "tasks",
+    metadata,
+    Column("id", String(200), primary_key=True),
+    Column("config_id", String(100), nullable=False, index=True),
+    Column("function", String(300), nullable=False),
+    Column("input_ids", JSON, nullable=False),
+    Column("output_ids", JSON, nullable=False),
+    Column("skippable", Boolean, nullable=False),
+    Column("params", JSON, nullable=False),
+    Column("scenario_id", String(200), index=True),
+    Column("created_at", EpochTime, nullable=False, index=True),
+    Column("updated_at", EpochTime, nullable=False),
+    Column("version", Integer, nullable=False),
+)
+
+submissions = Table(
+    "submissions",
+    metadata,
+    Column("id", String(200), primary_key=True),
+    Column("entity_type", String(20), nullable=False),
+    Column("entity_id", String(200), nullable=False, index=True),
+    Column("status", String(20), nullable=False, index=True),
+    Column("created_at", EpochTime, nullable=False, index=True),
+    Column("updated_at", EpochTime, nullable=False),
+    Column("finished_at", EpochTime),
+)
+
+jobs = Table(
+    "jobs",
+    metadata,
+    Column("id", String(200), primary_key=True),
+    Column("task_id", String(200), nullable=False, index=True),
+    Column("submission_id", String(200), ForeignKey("submissions.id"), nullable=False, index=True),
+    Column("status", String(20), nullable=False, index=True),
+    Column("status_msg", Text, nullable=False),
+    Column("status_percent", Float),
+    Column("created_at", EpochTime, nullable=False, index=True),
+    Column("updated_at", EpochTime, nullable=False),
+    Column("started_at", EpochTime),
+    Column("finished_at", EpochTime),
+    Column("canceled_at", EpochTime),
+    Column("error_type", String(200)),
+    Column("error_message", Text),
+    Column("error_traceback", Text),
+    Column("attempts", Integer, nullable=False),
+    Column("params", JSON, nullable=False),
+    Column("timeout", Float),
+)
+
+Index("ix_jobs_task_id_status", jobs.c.task_id, jobs.c.status)
