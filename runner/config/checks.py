@@ -77,7 +77,8 @@ _TYPED = re.compile(rf"^(?P<text>.*):(?P<suffix>{_SUFFIXES})$", re.DOTALL)
 _ENV = re.compile(rf"^ENV\[(?P<name>[A-Za-z_][A-Za-z0-9_]*)\](?::(?P<suffix>{_SUFFIXES}))?$")
 _NUMBER = r"(?:\d+(?:\.\d*)?|\.\d+)"
 _TIMEDELTA = re.compile(
-    "^" + "".join(f"(?:(?P<{unit}>{_NUMBER}){unit[0]})?" for unit in ("days", "hours", "minutes", "seconds"))
+    "^"
+    + "".join(f"(?:(?P<{unit}>{_NUMBER}){unit[0]})?" for unit in ("days", "hours", "minutes", "seconds"))
     + "$"
 )
 
@@ -197,6 +198,9 @@ class Fields:
     def keys(self) -> list[str]:
         return list(self._raw)
 
+    def __contains__(self, key: str) -> bool:
+        return key in self._raw
+
     def location(self, key: str) -> Location:
         """The location of a key, or of a dotted path inside a key ("params.n.default")."""
         raw = self._raw.get(key.partition(".")[0])
@@ -310,6 +314,7 @@ def names_of(value: Any, location: Location, issues: Issues) -> tuple[str, ...]:
 
 
 # --- the whole configuration -------------------------------------------------------------------
+
 
 def check_references(
     data_nodes: Mapping[str, DataNodeConfig],

@@ -223,7 +223,7 @@ def _import(name: str, policy: ModulePolicy) -> ModuleType:
         module = importlib.import_module(name)
     except FunctionRefError:
         raise
-    except (Exception, SystemExit) as exc:  # noqa: BLE001 - any failure of user code at import time
+    except (Exception, SystemExit) as exc:  # any failure of user code at import time is an issue
         raise FunctionRefError(f"cannot import module '{name}': {type(exc).__name__}: {exc}") from None
     _check_location(module, policy)
     return module
@@ -245,7 +245,7 @@ def load_function(ref: FunctionRef, policy: ModulePolicy) -> Callable[..., Any]:
         raise FunctionRefError(
             f"module '{ref.module}' is not allowed; task functions must come from {policy.describe()}"
         )
-    fn = _lookup(_import(ref.module, policy), ref)
+    fn: Callable[..., Any] = _lookup(_import(ref.module, policy), ref)
     if not callable(fn):
         raise FunctionRefError(f"'{ref}' is not callable (it is a {type(fn).__name__})")
     # A partial is as trustworthy as what it wraps; its own __module__ is "functools".
@@ -275,7 +275,8 @@ def resolve_reference(text: str, policy: ModulePolicy) -> tuple[FunctionRef, Cal
             return ref, load_function(ref, policy)
         except FunctionRefError as exc:
             errors.append(str(exc))
-    if len(errors) == 1:
+    # The fallback reading is worth mentioning only if it was really tried (its module is allowed).
+    if len(errors) == 1 or not policy.is_allowed(readings[1].module):
         raise FunctionRefError(errors[0])
     raise FunctionRefError(f"{errors[0]} (also tried module '{readings[1].module}': {errors[1]})")
 
@@ -345,7 +346,8 @@ def resolve_function(ref: str) -> Callable[..., Any]:
         obj = getattr(obj, part)
     if not callable(obj):
         raise TypeError(f"{ref} is not callable (it is a {type(obj).__name__})")
+    fn: Callable[..., Any] = obj
     if len(_resolved) >= _RESOLVED_MAX:
         _resolved.clear()
-    _resolved[ref] = (module, obj)
-    return obj
+    _resolved[ref] = (module, fn)
+    return fn

@@ -181,11 +181,25 @@ def build_data_node(id_: str, fields: Fields, template: bool = False) -> DataNod
 # --- tasks -------------------------------------------------------------------------------------
 
 _RETRY_KEYS = frozenset(
-    {"retries", "retry_delay", "retry_backoff", "retry_max_delay", "retry_jitter", "retry_on",
-     "retry_on_timeout"}
+    {
+        "retries",
+        "retry_delay",
+        "retry_backoff",
+        "retry_max_delay",
+        "retry_jitter",
+        "retry_on",
+        "retry_on_timeout",
+    }
 )
 _TASK_KEYS = _RETRY_KEYS | {
-    "function", "inputs", "outputs", "skippable", "description", "params", "timeout", "max_concurrency"
+    "function",
+    "inputs",
+    "outputs",
+    "skippable",
+    "description",
+    "params",
+    "timeout",
+    "max_concurrency",
 }
 _PARAM_SPEC_KEYS = frozenset({"type", "default", "description"})
 _PY_TYPES: dict[ParamType, Callable[[Any], bool]] = {
@@ -267,7 +281,7 @@ def _retry(fields: Fields) -> RetryPolicy:
 def build_task(id_: str, fields: Fields, template: bool = False) -> TaskConfig:
     """A task config whose `function` is still as written; the loader resolves it afterwards."""
     fields.reject_unknown(_TASK_KEYS)
-    if "function" not in fields.keys() and not template:
+    if "function" not in fields and not template:
         fields.error("function", "missing required key 'function'")
     params = [_param(name, spec, fields) for name, spec in fields.table("params").items()]
     return TaskConfig(
@@ -312,15 +326,25 @@ def build_scenario(id_: str, fields: Fields, template: bool = False) -> Scenario
 # --- CORE and JOB ------------------------------------------------------------------------------
 
 # Written by Taipy; they configure Taipy's own storage and versioning.
-_CORE_IGNORED = frozenset({
-    "root_folder", "storage_folder", "taipy_storage_folder", "repository_type", "repository_properties",
-    "read_entity_retry", "mode", "version_number", "force", "core_version",
-})
+_CORE_IGNORED = frozenset(
+    {
+        "root_folder",
+        "storage_folder",
+        "taipy_storage_folder",
+        "repository_type",
+        "repository_properties",
+        "read_entity_retry",
+        "mode",
+        "version_number",
+        "force",
+        "core_version",
+    }
+)
 
 
 def read_allowed_modules(fields: Fields) -> tuple[str, ...] | None:
     fields.reject_unknown(_CORE_IGNORED | {"allowed_modules"})
-    if "allowed_modules" not in fields.keys():
+    if "allowed_modules" not in fields:
         return None
     modules = fields.names("allowed_modules")
     for module in modules:
@@ -436,12 +460,12 @@ def _by_id(sections: list[_Section], issues: Issues) -> dict[str, dict[str, _Sec
 # --- the load ----------------------------------------------------------------------------------
 
 
-def _buildkind_name(
-    kind: str, sections: dict[str, _Section], issues: Issues
-) -> dict[str, Any]:
+def _buildkind_name(kind: str, sections: dict[str, _Section], issues: Issues) -> dict[str, Any]:
     """Build every section of one kind, each over its kind's `default` template if there is one."""
     builders: dict[str, Callable[..., Any]] = {
-        "DATA_NODE": build_data_node, "TASK": build_task, "SCENARIO": build_scenario,
+        "DATA_NODE": build_data_node,
+        "TASK": build_task,
+        "SCENARIO": build_scenario,
     }
     build = builders[kind]
     template = sections.get(TEMPLATE_ID)
@@ -450,7 +474,7 @@ def _buildkind_name(
         # Checked on its own so its problems show even when nothing inherits from it.
         build(TEMPLATE_ID, Fields(template.location(), inherited, issues), template=True)
     return {
-        id_: build(id_, Fields(section.location(), inherited | section.raw(), issues))
+        id_: build(id_, Fields(section.location(), section.raw(), issues))
         for id_, section in sections.items()
         if id_ != TEMPLATE_ID
     }

@@ -1,0 +1,28 @@
+"""Fixtures for config tests: a project directory, and import isolation between tests."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from config_helpers import Project
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Project:
+    return Project(tmp_path / "project")
+
+
+@pytest.fixture(autouse=True)
+def isolate_imports(tmp_path: Path) -> Iterator[None]:
+    """Undo what loading did to sys.path and sys.modules for this test's directories."""
+    saved_path = list(sys.path)
+    yield
+    sys.path[:] = saved_path
+    root = str(tmp_path.resolve())
+    for name, module in list(sys.modules.items()):
+        file = getattr(module, "__file__", None)
+        if isinstance(file, str) and str(Path(file).resolve()).startswith(root):
+            del sys.modules[name]
