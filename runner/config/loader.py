@@ -474,7 +474,7 @@ def _buildkind_name(kind: str, sections: dict[str, _Section], issues: Issues) ->
         # Checked on its own so its problems show even when nothing inherits from it.
         build(TEMPLATE_ID, Fields(template.location(), inherited, issues), template=True)
     return {
-        id_: build(id_, Fields(section.location(), section.raw(), issues))
+        id_: build(id_, Fields(section.location(), inherited | section.raw(), issues))
         for id_, section in sections.items()
         if id_ != TEMPLATE_ID
     }

@@ -7,6 +7,7 @@ sentinel, and the orchestrator's thread waits on all of them at once.
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import os
 import signal
@@ -19,6 +20,8 @@ from multiprocessing.process import BaseProcess
 from runner.orchestrator.executors.base import Died, Event, Finished
 from runner.orchestrator.spec import JobSpec
 from runner.orchestrator.worker import worker_main
+
+log = logging.getLogger(__name__)
 
 # How long a job gets between SIGTERM and SIGKILL when it is stopped.
 KILL_GRACE_SECONDS = 3.0
@@ -52,7 +55,7 @@ class _Worker:
     job_id: str | None = None
     kill_requested: bool = False
     kill_deadline: float | None = None
-    extra: dict[str, float] = field(default_factory=dict)
+    born: float = field(default_factory=time.monotonic)
 
 
 class LocalExecutor:
@@ -61,6 +64,9 @@ class LocalExecutor:
         self.module_paths = module_paths
         self._ctx = _context()
         self._workers: list[_Worker] = []
+        # Workers that die right after they start (a broken environment) are replaced
+        # slower and slower, instead of in a hot loop.
+        self._quick_deaths = 0
         self._wake_r, self._wake_w = os.pipe()
         os.set_blocking(self._wake_r, False)
         os.set_blocking(self._wake_w, False)
@@ -174,6 +180,12 @@ class LocalExecutor:
                     )
                 )
             worker.conn.close()
+            if worker.job_id is None and time.monotonic() - worker.born < 1.0:
+                self._quick_deaths += 1
+                log.error("a worker process died right after it started (%s)", _describe_exit(worker.process.exitcode))
+                time.sleep(min(0.05 * 2**self._quick_deaths, 5.0))
+            else:
+                self._quick_deaths = 0
             self._workers[self._workers.index(worker)] = self._spawn()
         if self._wake_r in ready:
             try:
