@@ -50,6 +50,7 @@ def create_app(settings: Settings | None = None, *, registry: Registry | None = 
     app.config["MAX_CONTENT_LENGTH"] = settings.max_content_length
     app.config["RUNNER_ADMIN_TOKEN_HASH"] = hash_secret(settings.admin_token) if settings.admin_token else None
     app.url_map.strict_slashes = False
+    app.json.sort_keys = False  # type: ignore[attr-defined]  # keep the schemas' field order
     app.extensions["runner"] = Context(
         settings=settings, registry=registry, store=store, memory=memory, orchestrator=orchestrator
     )

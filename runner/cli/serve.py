@@ -26,6 +26,7 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
     from runner.settings import load_settings
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     overrides = {k: v for k, v in {"host": host, "port": port, "workers": workers}.items() if v is not None}
     try:
         settings = load_settings(**overrides)

@@ -160,6 +160,7 @@ def _enum_field(fields: Fields, key: str, cls: type[E], default: E | None) -> E 
 
 
 def build_data_node(id_: str, fields: Fields, template: bool = False) -> DataNodeConfig:
+    """`template` is accepted for a signature common to all builders; a data node needs no key."""
     storage = _storage_type(fields)
     options_allowed = _DN_OPTIONS[storage] if storage else _ALL_OPTIONS
     fields.reject_unknown(_DN_KEYS | _ALL_OPTIONS, listed=_DN_KEYS | options_allowed)
@@ -307,6 +308,7 @@ _SCENARIO_KEYS = frozenset(
 
 
 def build_scenario(id_: str, fields: Fields, template: bool = False) -> ScenarioConfig:
+    """`template` is accepted for a signature common to all builders; a scenario needs no key."""
     fields.reject_unknown(_SCENARIO_KEYS)
     sequences = {}
     for name, tasks in fields.table("sequences").items():
@@ -460,7 +462,7 @@ def _by_id(sections: list[_Section], issues: Issues) -> dict[str, dict[str, _Sec
 # --- the load ----------------------------------------------------------------------------------
 
 
-def _buildkind_name(kind: str, sections: dict[str, _Section], issues: Issues) -> dict[str, Any]:
+def _build_kind(kind: str, sections: dict[str, _Section], issues: Issues) -> dict[str, Any]:
     """Build every section of one kind, each over its kind's `default` template if there is one."""
     builders: dict[str, Callable[..., Any]] = {
         "DATA_NODE": build_data_node,
@@ -536,9 +538,9 @@ def load_registry(path: str | os.PathLike[str]) -> Registry:
         sections += _sections(str(file), _parse(file, issues), issues)
     by_id = _by_id(sections, issues)
     core, job = _core_and_job([s for s in sections if s.kind in ("CORE", "JOB")], issues)
-    data_nodes = _buildkind_name("DATA_NODE", by_id["DATA_NODE"], issues)
-    tasks = _buildkind_name("TASK", by_id["TASK"], issues)
-    scenarios = _buildkind_name("SCENARIO", by_id["SCENARIO"], issues)
+    data_nodes = _build_kind("DATA_NODE", by_id["DATA_NODE"], issues)
+    tasks = _build_kind("TASK", by_id["TASK"], issues)
+    scenarios = _build_kind("SCENARIO", by_id["SCENARIO"], issues)
     module_paths = tuple(dict.fromkeys(str(f.parent) for f in files))
     functions.ensure_module_paths(module_paths)
     _resolve_functions(tasks, core, issues)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,10 +20,11 @@ def project(tmp_path: Path) -> Project:
 def isolate_imports(tmp_path: Path) -> Iterator[None]:
     """Undo what loading did to sys.path and sys.modules for this test's directories."""
     saved_path = list(sys.path)
+    saved_modules = set(sys.modules)
     yield
     sys.path[:] = saved_path
-    root = str(tmp_path.resolve())
-    for name, module in list(sys.modules.items()):
-        file = getattr(module, "__file__", None)
-        if isinstance(file, str) and str(Path(file).resolve()).startswith(root):
+    root = os.path.realpath(tmp_path) + os.sep
+    for name in set(sys.modules) - saved_modules:
+        file = getattr(sys.modules[name], "__file__", None)
+        if isinstance(file, str) and os.path.realpath(file).startswith(root):
             del sys.modules[name]
