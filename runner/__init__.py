@@ -44,7 +44,7 @@ def create_app(settings: Settings | None = None, *, registry: Registry | None = 
     memory = InMemoryData()
     workers = settings.workers or registry.job.max_workers or settings.worker_count
     executor = InlineExecutor() if settings.executor == "inline" else LocalExecutor(workers, registry.module_paths)
-    orchestrator = Orchestrator(store, executor, memory)
+    orchestrator = Orchestrator(store, executor, memory, registry)
 
     app = Flask("runner", static_folder=None)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_content_length

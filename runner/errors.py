@@ -4,6 +4,7 @@
     ├── ConfigError            the TOML configuration is invalid (carries every issue found)
     ├── NotFound               an entity or config id does not exist
     ├── Conflict               the request contradicts the current state (id taken, job unfinished)
+    │   ├── RaceLost           a concurrent request created the same shared entity first
     │   └── InvalidTransition  a state machine refused a move (terminal job, ...)
     ├── InvalidInput           a value is wrong for reasons the schema cannot see
     ├── PreconditionFailed     a stale version was given for an update
@@ -43,6 +44,12 @@ class NotFound(RunnerError):
 
 
 class Conflict(RunnerError):
+    title = "Conflict"
+
+
+class RaceLost(Conflict):
+    """Another request created the same shared entity at the same moment; retrying works."""
+
     title = "Conflict"
 
 

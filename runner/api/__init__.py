@@ -8,7 +8,7 @@ from flask import Flask, Response
 from flask_smorest import Api
 
 from runner.api import auth, errors
-from runner.api import configs, datanodes, health, jobs, tasks, tokens
+from runner.api import configs, datanodes, health, jobs, scenarios, tasks, tokens
 
 
 class RunnerApi(Api):
@@ -34,6 +34,8 @@ def init_app(app: Flask) -> Api:
     for blp in (
         health.blp,
         tasks.blp,
+        scenarios.blp,
+        scenarios.sequences_blp,
         jobs.submissions_blp,
         jobs.jobs_blp,
         datanodes.blp,

@@ -44,6 +44,31 @@ class JobItem(MethodView):
         return {"job": service.get_job(ctx(), job_id)}
 
 
+@jobs_blp.route("/<job_id>/logs")
+class JobLogs(MethodView):
+    @require(Role.READER)
+    @jobs_blp.arguments(s.LogArgs, location="query")
+    @jobs_blp.response(200, s.LogPage)
+    @jobs_blp.alt_response(404, description="No job has this id")
+    def get(self, args: dict[str, Any], job_id: str) -> dict[str, Any]:
+        """A job's log lines and progress reports; tail with offset = last idx + 1"""
+        limit = min(args["limit"], ctx().settings.page_limit_max)
+        entries, total = service.job_logs(ctx(), job_id, args["offset"], limit)
+        return {"results": entries, "total": total, "offset": args["offset"], "limit": limit}
+
+
+@jobs_blp.route("/cancel/<job_id>")
+class JobCancel(MethodView):
+    @require(Role.EXECUTOR)
+    @jobs_blp.response(200, s.JobCanceled)
+    @jobs_blp.alt_response(404, description="No job has this id")
+    @jobs_blp.alt_response(409, description="The job is already final")
+    def post(self, job_id: str) -> dict[str, Any]:
+        """Cancel a job: a RUNNING one is killed; its downstream jobs are abandoned"""
+        job = service.cancel_job(ctx(), job_id)
+        return {"message": f"job {job_id} canceled", "job": job}
+
+
 @submissions_blp.route("")
 class Submissions(MethodView):
     @require(Role.READER)
@@ -65,3 +90,15 @@ class SubmissionItem(MethodView):
     def get(self, submission_id: str) -> dict[str, Any]:
         """Get a submission and its jobs"""
         return {"submission": service.get_submission(ctx(), submission_id)}
+
+
+@submissions_blp.route("/<submission_id>/cancel")
+class SubmissionCancel(MethodView):
+    @require(Role.EXECUTOR)
+    @submissions_blp.response(200, s.SubmissionEnvelope)
+    @submissions_blp.alt_response(404, description="No submission has this id")
+    @submissions_blp.alt_response(409, description="Every job of the submission is already final")
+    def post(self, submission_id: str) -> dict[str, Any]:
+        """Cancel every unfinished job of a submission"""
+        submission = service.cancel_submission(ctx(), submission_id)
+        return {"message": f"submission {submission_id} canceled", "submission": submission}

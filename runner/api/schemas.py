@@ -91,6 +91,10 @@ class JobSchema(_Out):
     canceled_at = fields.DateTime(allow_none=True)
     attempts = fields.Integer()
     params = fields.Dict()
+    timeout = fields.Float(allow_none=True)
+    heartbeat_at = fields.DateTime(allow_none=True)
+    not_before = fields.DateTime(allow_none=True)
+    history = fields.List(fields.Dict())
     error = fields.Nested(JobErrorSchema, allow_none=True)
 
 
@@ -139,10 +143,6 @@ class SubmissionOnly(_Out):
 class SubmissionListArgs(PageArgs):
     entity_id = fields.String()
     status = fields.Enum(SubmissionStatus)
-
-
-class SubmitBody(Schema):
-    params = fields.Dict(keys=fields.String(), load_default=dict)
 
 
 class SubmitEnvelope(_Out):
@@ -245,3 +245,109 @@ class TokenList(_Out):
 
 class Health(_Out):
     status = fields.String()
+
+
+class SubmitArgs(Schema):
+    upstream = fields.Boolean(load_default=False)
+
+
+class SubmitOptions(Schema):
+    timeout = fields.Float(validate=validate.Range(min=0, min_inclusive=False))
+
+
+class TaskSubmitBody(SubmitOptions):
+    params = fields.Dict(keys=fields.String(), load_default=dict)
+
+
+class SequenceSchema(_Out):
+    id = fields.String()
+    name = fields.String()
+    scenario_id = fields.String()
+    task_ids = fields.List(fields.String())
+    created_at = fields.DateTime()
+
+
+class ScenarioSchema(_Out):
+    id = fields.String()
+    config_id = fields.String()
+    cycle = fields.String(allow_none=True)
+    task_ids = fields.List(fields.String())
+    data_node_ids = fields.List(fields.String())
+    sequences = fields.List(fields.Nested(SequenceSchema))
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+    version = fields.Integer()
+
+
+ScenarioPage = _page_of(ScenarioSchema, "ScenarioPage")
+SequencePage = _page_of(SequenceSchema, "SequencePage")
+
+
+class ScenarioEnvelope(_Out):
+    message = fields.String()
+    scenario = fields.Nested(ScenarioSchema)
+
+
+class ScenarioOnly(_Out):
+    scenario = fields.Nested(ScenarioSchema)
+
+
+class SequenceOnly(_Out):
+    sequence = fields.Nested(SequenceSchema)
+
+
+class ScenarioListArgs(PageArgs):
+    config_id = fields.String()
+
+
+class SequenceListArgs(PageArgs):
+    scenario_id = fields.String()
+
+
+class SubmissionEnvelope(_Out):
+    message = fields.String()
+    submission = fields.Nested(SubmissionSchema)
+
+
+class DagNode(_Out):
+    id = fields.String()
+    type = fields.String()
+    config_id = fields.String(allow_none=True)
+    status = fields.String(allow_none=True)
+    last_edit_date = fields.DateTime(allow_none=True)
+
+
+class DagEdge(_Out):
+    source = fields.String()
+    target = fields.String()
+
+
+class DagSchema(_Out):
+    scenario_id = fields.String()
+    nodes = fields.List(fields.Nested(DagNode))
+    edges = fields.List(fields.Nested(DagEdge))
+
+
+class LogArgs(Schema):
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    limit = fields.Integer(load_default=100, validate=validate.Range(min=1))
+
+
+class LogEntrySchema(_Out):
+    idx = fields.Integer()
+    level = fields.String()
+    msg = fields.String()
+    status_percent = fields.Float(allow_none=True)
+    timestamp = fields.DateTime()
+
+
+class LogPage(_Out):
+    results = fields.List(fields.Nested(LogEntrySchema))
+    total = fields.Integer()
+    offset = fields.Integer()
+    limit = fields.Integer()
+
+
+class JobCanceled(_Out):
+    message = fields.String()
+    job = fields.Nested(JobSchema)

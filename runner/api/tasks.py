@@ -68,13 +68,16 @@ class TaskItem(MethodView):
 @blp.route("/submit/<task_id>")
 class TaskSubmit(MethodView):
     @require(Role.EXECUTOR)
-    @blp.arguments(s.SubmitBody, required=False)
+    @blp.arguments(s.SubmitArgs, location="query")
+    @blp.arguments(s.TaskSubmitBody, required=False)
     @blp.response(202, s.SubmitEnvelope)
     @blp.alt_response(404, description="No task has this id")
-    def post(self, body: dict[str, Any], task_id: str) -> tuple[dict[str, Any], int, dict[str, str]]:
-        """Submit a task for execution; poll the submission at Location"""
+    def post(self, args: dict[str, Any], body: dict[str, Any], task_id: str) -> tuple[dict[str, Any], int, dict[str, str]]:
+        """Submit a task; `?upstream=true` runs the producers of its stale inputs first"""
         c = ctx()
-        submission = service.submit_task(c, task_id, body.get("params"))
+        submission = service.submit_task(
+            c, task_id, body.get("params"), timeout=body.get("timeout"), upstream=args["upstream"]
+        )
         task = service.get_task(c, task_id)
         location = f"/api/v1/submissions/{submission.id}"
         return (

@@ -84,6 +84,11 @@ class Job:
     # Keyword arguments for the function: the task's params with the submission's overrides.
     params: dict[str, Any] = field(default_factory=dict)
     timeout: float | None = None
+    heartbeat_at: datetime | None = None
+    # Set while the job waits for a retry: it may not start before then.
+    not_before: datetime | None = None
+    # Earlier attempts: {"attempt", "started_at", "finished_at", "error"} each.
+    history: list[dict[str, Any]] = field(default_factory=list)
 
     def move(self, new: JobStatus, at: datetime, msg: str | None = None) -> None:
         """Move through the transition table; raises InvalidTransition otherwise."""
@@ -99,6 +104,38 @@ class Job:
             self.finished_at = at
             if new is JobStatus.CANCELED:
                 self.canceled_at = at
+
+
+@dataclass(kw_only=True, slots=True)
+class Sequence:
+    id: str
+    name: str
+    scenario_id: str
+    task_ids: list[str]
+    created_at: datetime
+
+
+@dataclass(kw_only=True, slots=True)
+class Scenario:
+    id: str
+    config_id: str
+    cycle: str | None
+    task_ids: list[str]
+    data_node_ids: list[str]
+    created_at: datetime
+    updated_at: datetime
+    version: int = 1
+    sequences: list[Sequence] = field(default_factory=list)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class LogEntry:
+    job_id: str
+    idx: int
+    level: str
+    msg: str
+    status_percent: float | None
+    timestamp: datetime
 
 
 @dataclass(kw_only=True, slots=True)

@@ -11,6 +11,7 @@ import traceback
 from typing import Any
 
 from runner.config.functions import resolve_function
+from runner.orchestrator.capture import Sink, captured
 from runner.datanodes import storage
 from runner.errors import StorageError
 from runner.orchestrator.spec import Failure, JobSpec, Outcome
@@ -40,7 +41,15 @@ def _split_outputs(spec: JobSpec, result: Any) -> list[Any]:
     return list(result)
 
 
-def run_job(spec: JobSpec) -> Outcome:
+def run_job(spec: JobSpec, sink: Sink | None = None) -> Outcome:
+    """Run one job; log lines and progress go to `sink` while it runs."""
+    if sink is None:
+        return _run(spec)
+    with captured(spec.job_id, sink):
+        return _run(spec)
+
+
+def _run(spec: JobSpec) -> Outcome:
     try:
         function = resolve_function(spec.function)
         args = []

@@ -1,38 +1,45 @@
 """The orchestrator: moves the jobs of every open submission to their end.
 
 One thread owns all in-memory job state, so no lock guards it; other threads talk to it
-through `notify_*` calls that queue a command and wake it. Each turn of its loop
-(1) applies commands and executor events, (2) picks jobs for free workers, (3) writes every
-state change of the turn in one transaction, and only then (4) hands the picked jobs to
-the executor. So the database never lags behind what runs: a job is RUNNING in the store
-before its function starts, and a job is COMPLETED in the store before any job that reads
-its output starts.
+through `notify_*` / `cancel` calls that queue a command and wake it. Each turn of its loop
+(1) applies commands, executor events and due timers, (2) picks jobs for free workers,
+(3) writes every state change of the turn in one transaction, and only then (4) hands the
+picked jobs to the executor. So the store never lags behind what runs: a job is RUNNING in
+the store before its function starts, and COMPLETED before any job reading its output starts.
 
-Cost per event is constant: each job keeps a count of unfinished upstream jobs and a list of
-downstream ones, and each submission a count of jobs per status, so nothing rescans all jobs.
+Cost per event is constant: each job keeps its unfinished upstream jobs and its downstream
+ones, and each submission a count of jobs per status, so nothing rescans all jobs.
 """
 
 from __future__ import annotations
 
+import heapq
 import logging
 import queue
 import threading
+import time
 from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from runner.config.models import RetryPolicy
+from runner.config.registry import Registry
 from runner.domain.clock import utcnow
-from runner.domain.entities import DataNode, Job, JobError, Task
+from runner.domain.entities import DataNode, Job, JobError, LogEntry, Task
 from runner.domain.status import JobStatus, derive_submission_status
-from runner.orchestrator.executors.base import Died, Event, Executor, Finished
+from runner.orchestrator import policy
+from runner.orchestrator.executors.base import Died, Event, Executor, Finished, Reported
 from runner.orchestrator.memory import InMemoryData
 from runner.orchestrator.spec import DataRef, JobSpec, Outcome
 from runner.store.db import reading, writing
 from runner.store.repositories import Store
 
 log = logging.getLogger(__name__)
+
+HEARTBEAT_SECONDS = 5.0
+_NO_RETRY = RetryPolicy()
 
 
 @dataclass(slots=True)
@@ -65,38 +72,51 @@ class _Written:
     at: datetime
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _Cancel:
     job_ids: tuple[str, ...]
-    done: threading.Event
+    done: threading.Event = field(default_factory=threading.Event)
+    # Filled by the orchestrator: the jobs it canceled (or abandoned) for this request.
+    canceled: list[str] = field(default_factory=list)
 
 
 Command = _Submitted | _Written | _Cancel
 
 
 class Orchestrator:
-    def __init__(self, store: Store, executor: Executor, memory: InMemoryData) -> None:
+    def __init__(self, store: Store, executor: Executor, memory: InMemoryData, registry: Registry) -> None:
         self.store = store
         self.executor = executor
         self.memory = memory
+        self.registry = registry
         self._inbox: queue.SimpleQueue[Command] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
+        self._idle = threading.Condition()
+        # Job and submission state.
         self._jobs: dict[str, _JobState] = {}
         self._subs: dict[str, _SubmissionState] = {}
         self._dns: dict[str, DataNode] = {}
         self._dn_refs: Counter[str] = Counter()
         self._blocked_on: dict[str, set[str]] = {}
+        # Scheduling.
         self._ready: deque[str] = deque()
-        self._canceling: set[str] = set()
+        self._throttled: dict[str, deque[str]] = {}
+        self._running_per_config: Counter[str] = Counter()
+        self._running: set[str] = set()
+        self._timeouts: list[tuple[float, str, int]] = []
+        self._retries: list[tuple[float, str]] = []
+        self._timing_out: set[str] = set()
+        self._canceling: dict[str, list[_Cancel]] = {}
+        self._next_heartbeat = 0.0
+        # Changes not yet written.
         self._dirty_jobs: dict[str, Job] = {}
         self._dirty_subs: set[str] = set()
         self._edits: list[tuple[str, datetime, str | None]] = []
-        # Cancel requests whose RUNNING jobs are still being killed.
-        self._cancel_waiters: list[_Cancel] = []
-        # Called with the ids of submissions that reached a final status (tests, scheduler).
+        self._logs: list[LogEntry] = []
+        self._log_idx: dict[str, int] = {}
+        # Called with the ids of submissions that reached a final status (scheduler, tests).
         self.on_finished: list[Callable[[list[str]], None]] = []
-        self._idle = threading.Condition()
 
     # -- life cycle ------------------------------------------------------------------------
 
@@ -121,14 +141,18 @@ class Orchestrator:
     def notify_written(self, data_node_ids: list[str], at: datetime) -> None:
         self._put(_Written(tuple(data_node_ids), at))
 
-    def cancel(self, job_ids: list[str], wait: float = 10.0) -> None:
-        """Cancel jobs and wait until the cancel is recorded (a RUNNING job: until killed)."""
-        done = threading.Event()
-        self._put(_Cancel(tuple(job_ids), done))
-        done.wait(wait)
+    def cancel(self, job_ids: list[str], wait: float = 15.0) -> list[str]:
+        """Cancel jobs; wait until it is recorded (for a RUNNING job: until its process is gone).
+
+        Returns the ids of the jobs that this call canceled: jobs already final are left out.
+        """
+        command = _Cancel(tuple(job_ids))
+        self._put(command)
+        command.done.wait(wait)
+        return list(command.canceled)
 
     def wait_idle(self, timeout: float = 30.0) -> bool:
-        """Block until no submission is open (tests and `runner submit --wait`)."""
+        """Block until no submission is open."""
         with self._idle:
             return self._idle.wait_for(lambda: not self._subs and self._inbox.empty(), timeout)
 
@@ -143,14 +167,21 @@ class Orchestrator:
         while not self._stopping.is_set():
             try:
                 self._turn(events)
-            except Exception:  # pragma: no cover - a bug; keep the loop alive and say so
+            except Exception:  # pragma: no cover - a bug: keep going, and say so loudly
                 log.exception("orchestrator turn failed")
-            timeout = 0.0 if not self._inbox.empty() else None
-            events = self.executor.poll(timeout)
+            events = self.executor.poll(self._sleep_time())
+
+    def _sleep_time(self) -> float | None:
+        if not self._inbox.empty():
+            return 0.0
+        now = time.monotonic()
+        due = [t[0] for t in self._timeouts[:1]] + [t[0] for t in self._retries[:1]]
+        if self._running:
+            due.append(self._next_heartbeat)
+        return max(0.0, min(due) - now) if due else None
 
     def _turn(self, events: list[Event]) -> None:
         now = utcnow()
-        cancels: list[_Cancel] = []
         while True:
             try:
                 command = self._inbox.get_nowait()
@@ -161,35 +192,39 @@ class Orchestrator:
             elif isinstance(command, _Written):
                 self._on_written(command.data_node_ids, command.at, now)
             else:
-                cancels.append(command)
-                self._on_cancel(command.job_ids, now)
+                self._on_cancel(command, now)
         for event in events:
             if isinstance(event, Finished):
                 self._on_outcome(event.outcome, now)
-            else:
+            elif isinstance(event, Died):
                 self._on_died(event, now)
+            else:
+                self._on_reported(event)
+        self._fire_timers(now)
         picked = self._pick(now)
         self._flush(now)
         for spec in picked:
             self.executor.dispatch(spec)
-        for command in cancels:
-            if not any(j in self._canceling for j in command.job_ids):
-                command.done.set()
-            else:
-                self._cancel_waiters.append(command)
-        self._release_cancel_waiters()
         if not self._subs:
             with self._idle:
                 self._idle.notify_all()
 
-    def _release_cancel_waiters(self) -> None:
-        still = []
-        for command in self._cancel_waiters:
-            if any(j in self._canceling for j in command.job_ids):
-                still.append(command)
-            else:
-                command.done.set()
-        self._cancel_waiters = still
+    def _fire_timers(self, now: datetime) -> None:
+        mono = time.monotonic()
+        while self._timeouts and self._timeouts[0][0] <= mono:
+            _, job_id, attempt = heapq.heappop(self._timeouts)
+            state = self._jobs.get(job_id)
+            if state and state.job.status is JobStatus.RUNNING and state.job.attempts == attempt:
+                self._timing_out.add(job_id)
+                self.executor.kill(job_id)
+        while self._retries and self._retries[0][0] <= mono:
+            _, job_id = heapq.heappop(self._retries)
+            state = self._jobs.get(job_id)
+            if state and state.job.status is JobStatus.PENDING:
+                state.job.not_before = None
+                state.job.status_msg = "waiting for a free worker"
+                self._dirty_jobs[job_id] = state.job
+                self._ready.append(job_id)
 
     # -- loading and planning --------------------------------------------------------------
 
@@ -198,20 +233,19 @@ class Orchestrator:
         now = utcnow()
         with reading(self.store.engine) as conn:
             unfinished = self.store.unfinished_jobs(conn)
-        lost = [j for j in unfinished if j.status is JobStatus.RUNNING]
-        for job in lost:
-            job.move(JobStatus.FAILED, now, "lost: the process running it died")
-            job.error = JobError(
-                type="WorkerLost",
-                message="lost: the process running it died (the server stopped while the job ran)",
-            )
-        if lost:
-            with writing(self.store.engine) as conn:
-                self.store.save_jobs(lost, conn)
         sub_ids = list(dict.fromkeys(j.submission_id for j in unfinished))
-        if sub_ids:
-            self._load_submissions(sub_ids, now)
-            self._flush(now)
+        if not sub_ids:
+            return
+        self._load_submissions(sub_ids, now)
+        for job in unfinished:
+            state = self._jobs.get(job.id)
+            if state is None or state.job.status is not JobStatus.RUNNING:
+                continue
+            # Its process died with the server that ran it.
+            self._running.add(job.id)
+            self._running_per_config[state.task.config_id] += 1
+            self._fail(state, now, policy.LOST, "lost: the process running it died (the server stopped while it ran)")
+        self._flush(now)
 
     def _load_submissions(self, submission_ids: list[str], now: datetime) -> None:
         with reading(self.store.engine) as conn:
@@ -220,6 +254,8 @@ class Orchestrator:
             dn_ids = {d for t in tasks.values() for d in (*t.input_ids, *t.output_ids)}
             fresh = [d for d in dn_ids if d not in self._dns]
             self._dns.update(self.store.get_data_nodes(fresh, conn))
+            started = [j.id for j in jobs if j.attempts > 0 or j.status is not JobStatus.SUBMITTED]
+            self._log_idx.update(self.store.next_log_idx(started, conn) if started else {})
         by_sub: dict[str, list[Job]] = {}
         for job in jobs:
             by_sub.setdefault(job.submission_id, []).append(job)
@@ -262,14 +298,22 @@ class Orchestrator:
                     state.waiting_for.add(upstream_id)
         for job in jobs:
             state = self._jobs[job.id]
-            if job.status.is_terminal:
+            if job.status.is_terminal or job.status is JobStatus.RUNNING:
                 continue
             if job.id in doomed:
                 self._upstream_done(job.id, self._jobs[doomed[job.id]], now)
             elif job.status is JobStatus.PENDING:
-                self._ready.append(job.id)
+                self._queue_pending(state)
             else:
                 self._evaluate(state, now)
+
+    def _queue_pending(self, state: _JobState) -> None:
+        job = state.job
+        if job.not_before is not None and job.not_before > utcnow():
+            delay = (job.not_before - utcnow()).total_seconds()
+            heapq.heappush(self._retries, (time.monotonic() + delay, job.id))
+        else:
+            self._ready.append(job.id)
 
     def _written(self, dn_id: str) -> bool:
         dn = self._dns.get(dn_id)
@@ -284,8 +328,9 @@ class Orchestrator:
         if job.status not in (JobStatus.SUBMITTED, JobStatus.BLOCKED):
             return
         if state.waiting_for:
-            first = sorted(state.waiting_for)[0]
-            self._move(state, JobStatus.BLOCKED, now, f"waiting for upstream job {first}")
+            first = min(state.waiting_for)
+            more = f" (and {len(state.waiting_for) - 1} more)" if len(state.waiting_for) > 1 else ""
+            self._move(state, JobStatus.BLOCKED, now, f"waiting for upstream job {first}{more}")
             return
         if state.missing_inputs:
             for dn_id in state.missing_inputs:
@@ -309,13 +354,13 @@ class Orchestrator:
         )
         for dn_id in task.output_ids:
             dn = self._dns[dn_id]
-            if dn.last_edit_date is None:
+            if dn.last_edit_date is None or not self._written(dn_id):
                 return None
             if newest_input is not None and dn.last_edit_date < newest_input:
                 return None
             if dn.validity_period is not None and now - dn.last_edit_date > timedelta(seconds=dn.validity_period):
                 return None
-        return "skipped: every output is newer than every input and still valid"
+        return "skipped: every output is newer than every input and still within its validity period"
 
     # -- transitions -----------------------------------------------------------------------
 
@@ -328,10 +373,21 @@ class Orchestrator:
             return
         sub = self._subs[job.submission_id]
         sub.counts[job.status] -= 1
+        if job.status is JobStatus.RUNNING:
+            self._running.discard(job.id)
+            self._release_slot(state.task.config_id)
         job.move(new, now, msg)
         sub.counts[new] += 1
         self._dirty_jobs[job.id] = job
         self._dirty_subs.add(job.submission_id)
+
+    def _release_slot(self, config_id: str) -> None:
+        self._running_per_config[config_id] -= 1
+        waiting = self._throttled.get(config_id)
+        if waiting:
+            self._ready.appendleft(waiting.popleft())
+            if not waiting:
+                del self._throttled[config_id]
 
     def _upstream_done(self, down_id: str, upstream: _JobState, now: datetime) -> None:
         state = self._jobs.get(down_id)
@@ -339,7 +395,7 @@ class Orchestrator:
             return
         state.waiting_for.discard(upstream.job.id)
         if upstream.job.status in (JobStatus.COMPLETED, JobStatus.SKIPPED):
-            if not state.waiting_for and state.job.status in (JobStatus.SUBMITTED, JobStatus.BLOCKED):
+            if not state.waiting_for:
                 self._evaluate(state, now)
             return
         # A failed, canceled or abandoned upstream: this job can never run.
@@ -377,44 +433,112 @@ class Orchestrator:
         if state is None or state.job.status is not JobStatus.RUNNING:
             return
         if outcome.ok:
+            self._finish_cancel(outcome.job_id, canceled=False)
             for dn_id, value in outcome.memory_outputs.items():
                 self.memory.put(dn_id, value)
             for dn_id in outcome.written:
                 self._edits.append((dn_id, now, state.job.id))
-            self._move(state, JobStatus.COMPLETED, now, "completed")
             state.job.status_percent = 100.0
+            self._move(state, JobStatus.COMPLETED, now, "completed")
             self._on_written(outcome.written, now, now)
-        else:
-            failure = outcome.failure
-            assert failure is not None
-            state.job.error = JobError(type=failure.type, message=failure.message, traceback=failure.traceback)
-            self._move(state, JobStatus.FAILED, now, f"failed: {failure.type}: {failure.message}"[:1000])
-        self._settle_downstream(state, now)
+            self._settle_downstream(state, now)
+            return
+        failure = outcome.failure
+        assert failure is not None
+        self._fail(state, now, failure.type, failure.message, failure.traceback)
 
     def _on_died(self, event: Died, now: datetime) -> None:
         state = self._jobs.get(event.job_id)
         if state is None or state.job.status is not JobStatus.RUNNING:
             return
         if event.job_id in self._canceling:
-            self._canceling.discard(event.job_id)
             self._move(state, JobStatus.CANCELED, now, "canceled: its worker process was stopped")
+            self._finish_cancel(event.job_id, canceled=True)
+            self._settle_downstream(state, now)
+        elif event.job_id in self._timing_out:
+            self._timing_out.discard(event.job_id)
+            seconds = state.job.timeout
+            self._fail(state, now, policy.TIMEOUT, f"timed out after {seconds:g}s; its worker process was killed")
         else:
-            state.job.error = JobError(type="WorkerDied", message=event.reason)
-            self._move(state, JobStatus.FAILED, now, f"failed: {event.reason}")
+            self._fail(state, now, "WorkerDied", event.reason)
+
+    def _fail(self, state: _JobState, now: datetime, error_type: str, message: str, traceback: str = "") -> None:
+        """A failed attempt: retry it if the task's policy says so, else fail the job."""
+        job = state.job
+        self._finish_cancel(job.id, canceled=False)
+        retry = self._policy(state)
+        entry = {
+            "attempt": job.attempts,
+            "started_at": job.started_at.isoformat() if job.started_at else None,
+            "finished_at": now.isoformat(),
+            "error": {"type": error_type, "message": message},
+        }
+        if policy.should_retry(retry, job.attempts, error_type):
+            delay = policy.retry_delay(retry, job.attempts)
+            job.history = [*job.history, entry]
+            job.not_before = now + timedelta(seconds=delay)
+            self._move(
+                state,
+                JobStatus.PENDING,
+                now,
+                f"retry {job.attempts + 1} of {retry.retries + 1} in {delay:.1f}s after {error_type}: {message}"[:1000],
+            )
+            heapq.heappush(self._retries, (time.monotonic() + delay, job.id))
+            return
+        job.history = [*job.history, entry]
+        job.error = JobError(type=error_type, message=message, traceback=traceback)
+        self._move(state, JobStatus.FAILED, now, f"failed: {error_type}: {message}"[:1000])
         self._settle_downstream(state, now)
 
-    def _on_cancel(self, job_ids: tuple[str, ...], now: datetime) -> None:
-        for job_id in job_ids:
+    def _policy(self, state: _JobState) -> RetryPolicy:
+        cfg = self.registry.tasks.get(state.task.config_id)
+        return cfg.retry if cfg is not None else _NO_RETRY
+
+    def _on_cancel(self, command: _Cancel, now: datetime) -> None:
+        for job_id in command.job_ids:
             state = self._jobs.get(job_id)
             if state is None or state.job.status.is_terminal:
                 continue
             if state.job.status is JobStatus.RUNNING:
-                self._canceling.add(job_id)
+                self._canceling.setdefault(job_id, []).append(command)
                 self.executor.kill(job_id)
                 continue
             self._move(state, JobStatus.CANCELED, now, "canceled before it ran")
+            command.canceled.append(job_id)
             self._forget_waiting(state)
             self._settle_downstream(state, now)
+        if not any(j in self._canceling and command in self._canceling[j] for j in command.job_ids):
+            command.done.set()
+
+    def _finish_cancel(self, job_id: str, canceled: bool) -> None:
+        for command in self._canceling.pop(job_id, []):
+            if canceled:
+                command.canceled.append(job_id)
+            if not any(command in self._canceling.get(j, ()) for j in command.job_ids):
+                command.done.set()
+
+    def _on_reported(self, event: Reported) -> None:
+        state = self._jobs.get(event.job_id)
+        if state is None:
+            return
+        idx = self._log_idx.get(event.job_id, 0)
+        for level, msg, percent, ts in event.entries:
+            self._logs.append(
+                LogEntry(
+                    job_id=event.job_id,
+                    idx=idx,
+                    level=level,
+                    msg=msg,
+                    status_percent=percent,
+                    timestamp=datetime.fromtimestamp(ts, UTC),
+                )
+            )
+            idx += 1
+            if percent is not None:
+                state.job.status_percent = percent
+                state.job.status_msg = msg
+                self._dirty_jobs[state.job.id] = state.job
+        self._log_idx[event.job_id] = idx
 
     # -- dispatch and persistence ----------------------------------------------------------
 
@@ -425,7 +549,18 @@ class Orchestrator:
             state = self._jobs.get(self._ready.popleft())
             if state is None or state.job.status is not JobStatus.PENDING:
                 continue
+            config_id = state.task.config_id
+            cfg = self.registry.tasks.get(config_id)
+            limit = cfg.max_concurrency if cfg is not None else None
+            if limit is not None and self._running_per_config[config_id] >= limit:
+                self._throttled.setdefault(config_id, deque()).append(state.job.id)
+                self._move(state, JobStatus.PENDING, now, f"waiting: task {config_id} already runs {limit} job(s), its max_concurrency")
+                continue
             self._move(state, JobStatus.RUNNING, now, "running")
+            self._running.add(state.job.id)
+            self._running_per_config[config_id] += 1
+            if state.job.timeout:
+                heapq.heappush(self._timeouts, (time.monotonic() + state.job.timeout, state.job.id, state.job.attempts))
             picked.append(self._spec(state))
             free -= 1
         return picked
@@ -450,7 +585,8 @@ class Orchestrator:
         )
 
     def _flush(self, now: datetime) -> None:
-        if not (self._dirty_jobs or self._dirty_subs or self._edits):
+        beat = bool(self._running) and time.monotonic() >= self._next_heartbeat
+        if not (self._dirty_jobs or self._dirty_subs or self._edits or self._logs or beat):
             return
         rows = []
         finished: list[str] = []
@@ -466,9 +602,14 @@ class Orchestrator:
             self.store.save_jobs(list(self._dirty_jobs.values()), conn)
             self.store.mark_written(self._edits, conn)
             self.store.save_submission_statuses(rows, conn)
+            self.store.add_logs(self._logs, conn)
+            if beat:
+                self.store.heartbeat(sorted(self._running), now, conn)
+                self._next_heartbeat = time.monotonic() + HEARTBEAT_SECONDS
         self._dirty_jobs.clear()
         self._dirty_subs.clear()
         self._edits = []
+        self._logs = []
         for sub_id in finished:
             self._drop(sub_id)
         if finished:
@@ -480,6 +621,7 @@ class Orchestrator:
         sub = self._subs.pop(sub_id)
         for job_id in sub.job_ids:
             state = self._jobs.pop(job_id, None)
+            self._log_idx.pop(job_id, None)
             if state is not None:
                 self._forget_waiting(state)
         for dn_id in sub.data_node_ids:

@@ -51,7 +51,8 @@ def worker_main(conn: Connection, module_paths: tuple[str, ...]) -> None:
             return
         if spec is None:
             return
-        outcome = run_job(spec)
+        job_id = spec.job_id
+        outcome = run_job(spec, lambda entries: conn.send(("log", job_id, entries)))
         try:
             conn.send(outcome)
         except (pickle.PicklingError, TypeError, AttributeError) as exc:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -19,13 +20,41 @@ from runner.store.repositories import Page
 _EXTENSIONS = {StorageType.PICKLE: "p", StorageType.JSON: "json", StorageType.CSV: "csv"}
 
 
-def share_key(cfg: DataNodeConfig) -> str | None:
-    """Instances of GLOBAL data nodes are shared; the others belong to their owner.
+def share_key(cfg: DataNodeConfig, cycle: str | None) -> str | None:
+    """Instances of GLOBAL data nodes are shared by all, CYCLE ones by a cycle's scenarios.
 
-    CYCLE scope shares an instance per cycle of a scenario's frequency; a task created on
-    its own has no cycle, so there it behaves like SCENARIO scope.
+    A task created on its own, or a scenario without a frequency, has no cycle: there a
+    CYCLE data node behaves like a SCENARIO one and belongs to its owner.
     """
-    return "GLOBAL" if cfg.scope is Scope.GLOBAL else None
+    if cfg.scope is Scope.GLOBAL:
+        return "GLOBAL"
+    if cfg.scope is Scope.CYCLE and cycle is not None:
+        return f"CYCLE:{cycle}"
+    return None
+
+
+def instantiate(
+    ctx: Context, config_ids: Iterable[str], owner_id: str, cycle: str | None, now: datetime
+) -> tuple[dict[str, str], list[tuple[DataNode, str | None]]]:
+    """Data node instances for configs: existing shared ones reused, the rest made and seeded.
+
+    Returns the instance id of each config id, and the new instances with their share keys
+    (for the caller to insert in the same transaction as their owner).
+    """
+    ids: dict[str, str] = {}
+    fresh: list[tuple[DataNode, str | None]] = []
+    for config_id in dict.fromkeys(config_ids):
+        cfg = ctx.registry.data_nodes[config_id]
+        key = share_key(cfg, cycle)
+        existing = ctx.store.find_shared_data_node(cfg.id, key) if key else None
+        if existing is not None:
+            ids[config_id] = existing.id
+            continue
+        dn = new_data_node(ctx, cfg, owner_id, now)
+        seed(ctx, dn, cfg)
+        fresh.append((dn, key))
+        ids[config_id] = dn.id
+    return ids, fresh
 
 
 def new_data_node(ctx: Context, cfg: DataNodeConfig, owner_id: str | None, now: datetime) -> DataNode:
@@ -42,7 +71,7 @@ def new_data_node(ctx: Context, cfg: DataNodeConfig, owner_id: str | None, now: 
         config_id=cfg.id,
         storage_type=cfg.storage_type.value,
         scope=cfg.scope.value,
-        owner_id=None if cfg.scope is Scope.GLOBAL else owner_id,
+        owner_id=owner_id if share_key(cfg, None) is None else None,
         path=path,
         options=dict(cfg.options),
         validity_period=cfg.validity_period.total_seconds() if cfg.validity_period else None,

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from runner.domain.entities import Job, Submission
-from runner.errors import NotFound
+from runner.domain.entities import Job, LogEntry, Submission
+from runner.errors import Conflict, NotFound
 from runner.services.context import Context
 from runner.store.repositories import Page
 
@@ -32,3 +32,29 @@ def list_submissions(
     ctx: Context, page: Page, entity_id: str | None, status: str | None
 ) -> tuple[list[Submission], int]:
     return ctx.store.list_submissions(page, entity_id=entity_id, status=status)
+
+
+def cancel_job(ctx: Context, job_id: str) -> Job:
+    """Cancel one job; a RUNNING one is stopped for real. A final job cannot be canceled."""
+    job = get_job(ctx, job_id)
+    if job.status.is_terminal:
+        raise Conflict(f"job {job_id} is already {job.status}: there is nothing to cancel")
+    if not ctx.orchestrator.cancel([job_id]):
+        job = get_job(ctx, job_id)
+        raise Conflict(f"job {job_id} is {job.status}: it ended before the cancel reached it")
+    return get_job(ctx, job_id)
+
+
+def cancel_submission(ctx: Context, submission_id: str) -> Submission:
+    """Cancel every unfinished job of a submission (their downstream jobs are abandoned)."""
+    submission = get_submission(ctx, submission_id)
+    open_jobs = [j.id for j in submission.jobs if not j.status.is_terminal]
+    if not open_jobs:
+        raise Conflict(f"submission {submission_id} is already {submission.status}: there is nothing to cancel")
+    ctx.orchestrator.cancel(open_jobs)
+    return get_submission(ctx, submission_id)
+
+
+def job_logs(ctx: Context, job_id: str, offset: int, limit: int) -> tuple[list[LogEntry], int]:
+    get_job(ctx, job_id)
+    return ctx.store.list_logs(job_id, offset, limit)

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
+from datetime import datetime
 
-from runner.config.models import ParamConfig, ParamType, TaskConfig
+from runner.config.models import TaskConfig
 from runner.domain.clock import utcnow
-from runner.domain.entities import DataNode, EntityType, Job, Submission, Task
+from runner.domain.dag import producers_of
+from runner.domain.entities import DataNode, EntityType, Submission, Task
 from runner.domain.ids import Prefix, new_id
-from runner.errors import Conflict, InvalidInput, NotFound
-from runner.services import datanodes
+from runner.errors import Conflict, InvalidInput, NotFound, RaceLost
+from runner.services import datanodes, submissions
 from runner.services.context import Context
 from runner.store.repositories import Page
 
@@ -27,43 +28,34 @@ def create_task(ctx: Context, config_id: str, task_id: str | None = None) -> Tas
     cfg = task_config(ctx, config_id)
     if task_id is not None and ctx.store.get_task(task_id) is not None:
         raise Conflict(f"a task with id {task_id!r} already exists")
-    for _ in range(3):
+    task_id = task_id or new_id(Prefix.TASK, cfg.id)
+    for attempt in range(3):
+        now = utcnow()
+        ids, fresh = datanodes.instantiate(ctx, (*cfg.inputs, *cfg.outputs), task_id, None, now)
+        task = new_task(cfg, task_id, ids, None, now)
         try:
-            return _create(ctx, cfg, task_id or new_id(Prefix.TASK, cfg.id))
-        except IntegrityError:
-            # Another request created the same shared (GLOBAL) data node first: use it.
-            continue
-    raise Conflict("could not create the task's shared data nodes; try again")
+            ctx.store.add_task(task, fresh)
+            return task
+        except RaceLost:
+            # Another request made the same shared data node first: the next try reuses it.
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
 
 
-def _create(ctx: Context, cfg: TaskConfig, task_id: str) -> Task:
-    now = utcnow()
-    ids: dict[str, str] = {}
-    fresh: list[tuple[DataNode, str | None]] = []
-    for dn_config_id in dict.fromkeys((*cfg.inputs, *cfg.outputs)):
-        dn_cfg = ctx.registry.data_nodes[dn_config_id]
-        key = datanodes.share_key(dn_cfg)
-        existing = ctx.store.find_shared_data_node(dn_cfg.id, key) if key else None
-        if existing is not None:
-            ids[dn_config_id] = existing.id
-            continue
-        dn = datanodes.new_data_node(ctx, dn_cfg, task_id, now)
-        datanodes.seed(ctx, dn, dn_cfg)
-        fresh.append((dn, key))
-        ids[dn_config_id] = dn.id
-    task = Task(
+def new_task(cfg: TaskConfig, task_id: str, dn_ids: dict[str, str], scenario_id: str | None, now: datetime) -> Task:
+    return Task(
         id=task_id,
         config_id=cfg.id,
         function=cfg.function,
-        input_ids=[ids[d] for d in cfg.inputs],
-        output_ids=[ids[d] for d in cfg.outputs],
+        input_ids=[dn_ids[d] for d in cfg.inputs],
+        output_ids=[dn_ids[d] for d in cfg.outputs],
         skippable=cfg.skippable,
         params={p.name: p.default for p in cfg.params if not p.required},
+        scenario_id=scenario_id,
         created_at=now,
         updated_at=now,
     )
-    ctx.store.add_task(task, fresh)
-    return task
 
 
 def get_task(ctx: Context, task_id: str) -> Task:
@@ -82,71 +74,58 @@ def delete_task(ctx: Context, task_id: str) -> None:
     ctx.store.delete_task(task_id)
 
 
-_PY_TYPES: dict[ParamType, tuple[type, ...]] = {
-    ParamType.STR: (str,),
-    ParamType.INT: (int,),
-    ParamType.FLOAT: (int, float),
-    ParamType.BOOL: (bool,),
-    ParamType.LIST: (list,),
-    ParamType.DICT: (dict,),
-}
-
-
-def check_params(cfg: TaskConfig, given: dict[str, Any]) -> dict[str, Any]:
-    """Merge given params over the defaults; every problem is reported at once."""
-    problems: dict[str, list[str]] = {}
-    declared = {p.name: p for p in cfg.params}
-    for name in given:
-        if name not in declared:
-            allowed = ", ".join(sorted(declared)) or "none"
-            problems[name] = [f"unknown parameter of task config {cfg.id} (allowed: {allowed})"]
-    merged: dict[str, Any] = {}
-    for name, param in declared.items():
-        if name in given:
-            value = given[name]
-            if not _fits(param, value):
-                problems[name] = [f"expected {param.type}, got {type(value).__name__}"]
-            merged[name] = value
-        elif param.required:
-            problems[name] = ["required parameter missing"]
-        else:
-            merged[name] = param.default
-    if problems:
-        raise InvalidInput("invalid task parameters", errors={"params": problems})
-    return merged
-
-
-def _fits(param: ParamConfig, value: Any) -> bool:
-    if param.type is ParamType.ANY:
-        return True
-    if isinstance(value, bool) and param.type is not ParamType.BOOL:
-        return False
-    return isinstance(value, _PY_TYPES[param.type])
-
-
-def submit_task(ctx: Context, task_id: str, params: dict[str, Any] | None = None) -> Submission:
+def submit_task(
+    ctx: Context,
+    task_id: str,
+    params: dict[str, Any] | None = None,
+    timeout: float | None = None,
+    upstream: bool = False,
+) -> Submission:
+    """Submit one task; with upstream=True also the producers of its stale or missing inputs."""
     task = get_task(ctx, task_id)
-    cfg = task_config(ctx, task.config_id)
-    merged = check_params(cfg, {**task.params, **(params or {})})
+    tasks = [task]
+    if upstream and task.scenario_id is not None:
+        scenario = ctx.store.get_scenario(task.scenario_id)
+        if scenario is not None:
+            siblings = ctx.store.get_tasks(scenario.task_ids)
+            tasks = stale_upstream(ctx, task, list(siblings.values()))
+    if len(tasks) > 1 and params:
+        raise InvalidInput("params apply to a single task: submit without upstream=true to pass them")
+    return submissions.submit(ctx, EntityType.TASK, task.id, tasks, params=params, timeout=timeout)
+
+
+def stale_upstream(ctx: Context, task: Task, siblings: list[Task]) -> list[Task]:
+    """The task plus every upstream producer that must run first for its inputs to be fresh."""
+    producers = producers_of(siblings)
+    dn_ids = {d for t in siblings for d in (*t.input_ids, *t.output_ids)}
+    dns = ctx.store.get_data_nodes(sorted(dn_ids))
     now = utcnow()
-    submission = Submission(
-        id=new_id(Prefix.SUBMISSION),
-        entity_type=EntityType.TASK,
-        entity_id=task.id,
-        created_at=now,
-        updated_at=now,
-    )
-    submission.jobs.append(
-        Job(
-            id=new_id(Prefix.JOB, task.config_id),
-            task_id=task.id,
-            submission_id=submission.id,
-            created_at=now,
-            updated_at=now,
-            params=merged,
-            timeout=cfg.timeout,
-        )
-    )
-    ctx.store.add_submission(submission)
-    ctx.orchestrator.notify_submitted(submission.id)
-    return submission
+    chosen: dict[str, Task] = {}
+    verdict: dict[str, bool] = {}
+
+    def needs_run(producer: Task) -> bool:
+        # A producer runs when one of its outputs is missing or stale, or when one of its
+        # own producers runs (then its outputs will be stale by the time it is its turn).
+        if producer.id in verdict:
+            return verdict[producer.id]
+        verdict[producer.id] = False  # cycles cannot happen (checked at load), but be safe
+        upstream_runs = [needs_run(producers[d]) for d in producer.input_ids if d in producers]
+        newest_input = max((dns[d].last_edit_date for d in producer.input_ids if dns[d].last_edit_date), default=None)
+        stale = any(_stale(dns[d], newest_input, now) for d in producer.output_ids)
+        verdict[producer.id] = any(upstream_runs) or stale
+        if verdict[producer.id]:
+            chosen[producer.id] = producer
+        return verdict[producer.id]
+
+    for dn_id in task.input_ids:
+        if dn_id in producers and producers[dn_id].id != task.id:
+            needs_run(producers[dn_id])
+    return [*chosen.values(), task]
+
+
+def _stale(dn: DataNode, newest_input: datetime | None, now: datetime) -> bool:
+    if dn.last_edit_date is None:
+        return True
+    if newest_input is not None and dn.last_edit_date < newest_input:
+        return True
+    return dn.validity_period is not None and (now - dn.last_edit_date).total_seconds() > dn.validity_period

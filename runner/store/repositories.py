@@ -6,7 +6,8 @@ batches, and plain executemany statements are what makes that cheap.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
+from collections.abc import Sequence as Sequence_
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -14,9 +15,9 @@ from typing import Any
 from sqlalchemy import Connection, Engine, Row, and_, bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from runner.domain.entities import DataNode, EntityType, Job, JobError, Submission, Task
+from runner.domain.entities import DataNode, EntityType, Job, JobError, LogEntry, Scenario, Sequence, Submission, Task
 from runner.domain.status import UNFINISHED_JOB_STATUSES, JobStatus, SubmissionStatus
-from runner.errors import Conflict
+from runner.errors import Conflict, RaceLost
 from runner.store import tables as t
 from runner.store.db import reading, writing
 
@@ -24,7 +25,7 @@ from runner.store.db import reading, writing
 _CHUNK = 900
 
 
-def _chunks(ids: Sequence[str]) -> Iterable[Sequence[str]]:
+def _chunks(ids: Sequence_[str]) -> Iterable[Sequence_[str]]:
     for i in range(0, len(ids), _CHUNK):
         yield ids[i : i + _CHUNK]
 
@@ -139,6 +140,9 @@ def _job(row: Row[Any]) -> Job:
         attempts=m["attempts"],
         params=dict(m["params"]),
         timeout=m["timeout"],
+        heartbeat_at=m["heartbeat_at"],
+        not_before=m["not_before"],
+        history=list(m["history"] or []),
     )
 
 
@@ -161,6 +165,9 @@ def job_values(job: Job) -> dict[str, Any]:
         "attempts": job.attempts,
         "params": job.params,
         "timeout": job.timeout,
+        "heartbeat_at": job.heartbeat_at,
+        "not_before": job.not_before,
+        "history": job.history,
     }
 
 
@@ -223,19 +230,26 @@ class Store:
         node that already exists is not inserted again.
         """
         with writing(self.engine) as conn:
-            if data_nodes:
-                conn.execute(insert(t.data_nodes), [_data_node_values(dn, key) for dn, key in data_nodes])
+            self._insert_data_nodes(data_nodes, conn)
             try:
                 conn.execute(insert(t.tasks).values(_task_values(task)))
             except IntegrityError:
                 raise Conflict(f"a task with id {task.id!r} already exists") from None
+
+    def _insert_data_nodes(self, data_nodes: Sequence_[tuple[DataNode, str | None]], conn: Connection) -> None:
+        if not data_nodes:
+            return
+        try:
+            conn.execute(insert(t.data_nodes), [_data_node_values(dn, key) for dn, key in data_nodes])
+        except IntegrityError:
+            raise RaceLost("a shared data node was created by another request at the same moment") from None
 
     def get_task(self, task_id: str) -> Task | None:
         with reading(self.engine) as conn:
             row = conn.execute(select(t.tasks).where(t.tasks.c.id == task_id)).first()
         return _task(row) if row else None
 
-    def get_tasks(self, task_ids: Sequence[str], conn: Connection | None = None) -> dict[str, Task]:
+    def get_tasks(self, task_ids: Sequence_[str], conn: Connection | None = None) -> dict[str, Task]:
         if conn is None:
             with reading(self.engine) as c:
                 return self.get_tasks(task_ids, c)
@@ -301,7 +315,7 @@ class Store:
             row = conn.execute(select(t.data_nodes).where(t.data_nodes.c.id == dn_id)).first()
         return _data_node(row) if row else None
 
-    def get_data_nodes(self, dn_ids: Sequence[str], conn: Connection | None = None) -> dict[str, DataNode]:
+    def get_data_nodes(self, dn_ids: Sequence_[str], conn: Connection | None = None) -> dict[str, DataNode]:
         if conn is None:
             with reading(self.engine) as c:
                 return self.get_data_nodes(dn_ids, c)
@@ -324,7 +338,7 @@ class Store:
             ).all()
         return [_data_node(r) for r in rows], int(total)
 
-    def mark_written(self, edits: Sequence[tuple[str, datetime, str | None]], conn: Connection | None = None) -> None:
+    def mark_written(self, edits: Sequence_[tuple[str, datetime, str | None]], conn: Connection | None = None) -> None:
         """Record that data nodes were written: (id, when, by which job or None)."""
         if not edits:
             return
@@ -435,13 +449,13 @@ class Store:
         ).all()
         return [_job(r) for r in rows]
 
-    def jobs_of_submissions(self, submission_ids: Sequence[str], conn: Connection) -> list[Job]:
+    def jobs_of_submissions(self, submission_ids: Sequence_[str], conn: Connection) -> list[Job]:
         out: list[Job] = []
         for chunk in _chunks(list(submission_ids)):
             out.extend(_job(r) for r in conn.execute(select(t.jobs).where(t.jobs.c.submission_id.in_(chunk))))
         return out
 
-    def save_jobs(self, jobs: Sequence[Job], conn: Connection) -> None:
+    def save_jobs(self, jobs: Sequence_[Job], conn: Connection) -> None:
         """Write the mutable fields of many jobs in one executemany."""
         if not jobs:
             return
@@ -460,6 +474,8 @@ class Store:
                 error_message=bindparam("b_emsg"),
                 error_traceback=bindparam("b_etb"),
                 attempts=bindparam("b_attempts"),
+                not_before=bindparam("b_not_before"),
+                history=bindparam("b_history"),
             ),
             [
                 {
@@ -475,13 +491,15 @@ class Store:
                     "b_emsg": j.error.message if j.error else None,
                     "b_etb": j.error.traceback if j.error else None,
                     "b_attempts": j.attempts,
+                    "b_not_before": j.not_before,
+                    "b_history": j.history,
                 }
                 for j in jobs
             ],
         )
 
     def save_submission_statuses(
-        self, rows: Sequence[tuple[str, SubmissionStatus, datetime, datetime | None]], conn: Connection
+        self, rows: Sequence_[tuple[str, SubmissionStatus, datetime, datetime | None]], conn: Connection
     ) -> None:
         if not rows:
             return
@@ -492,9 +510,210 @@ class Store:
             [{"b_id": i, "b_status": s.value, "b_at": at, "b_fin": fin} for i, s, at, fin in rows],
         )
 
+    # scenarios and sequences
+
+    def add_scenario(
+        self, scenario: Scenario, tasks: Sequence_[Task], data_nodes: Sequence_[tuple[DataNode, str | None]]
+    ) -> None:
+        with writing(self.engine) as conn:
+            self._insert_data_nodes(data_nodes, conn)
+            if tasks:
+                conn.execute(insert(t.tasks), [_task_values(task) for task in tasks])
+            try:
+                conn.execute(
+                    insert(t.scenarios).values(
+                        id=scenario.id,
+                        config_id=scenario.config_id,
+                        cycle=scenario.cycle,
+                        task_ids=scenario.task_ids,
+                        data_node_ids=scenario.data_node_ids,
+                        created_at=scenario.created_at,
+                        updated_at=scenario.updated_at,
+                        version=scenario.version,
+                    )
+                )
+            except IntegrityError:
+                raise Conflict(f"a scenario with id {scenario.id!r} already exists") from None
+            if scenario.sequences:
+                conn.execute(
+                    insert(t.sequences),
+                    [
+                        {
+                            "id": q.id,
+                            "name": q.name,
+                            "scenario_id": q.scenario_id,
+                            "task_ids": q.task_ids,
+                            "created_at": q.created_at,
+                        }
+                        for q in scenario.sequences
+                    ],
+                )
+
+    def get_scenario(self, scenario_id: str) -> Scenario | None:
+        with reading(self.engine) as conn:
+            row = conn.execute(select(t.scenarios).where(t.scenarios.c.id == scenario_id)).first()
+            if row is None:
+                return None
+            seqs = conn.execute(
+                select(t.sequences).where(t.sequences.c.scenario_id == scenario_id).order_by(t.sequences.c.name)
+            ).all()
+        return _scenario(row, [_sequence(q) for q in seqs])
+
+    def list_scenarios(self, page: Page, config_id: str | None = None) -> tuple[list[Scenario], int]:
+        where = [] if config_id is None else [t.scenarios.c.config_id == config_id]
+        with reading(self.engine) as conn:
+            total = conn.execute(select(func.count()).select_from(t.scenarios).where(*where)).scalar_one()
+            rows = conn.execute(
+                select(t.scenarios)
+                .where(*where)
+                .order_by(t.scenarios.c.created_at, t.scenarios.c.id)
+                .offset(page.offset)
+                .limit(page.limit)
+            ).all()
+            ids = [r.id for r in rows]
+            seqs: dict[str, list[Sequence]] = {i: [] for i in ids}
+            for chunk in _chunks(ids):
+                for q in conn.execute(select(t.sequences).where(t.sequences.c.scenario_id.in_(chunk))):
+                    seqs[q.scenario_id].append(_sequence(q))
+        return [_scenario(r, sorted(seqs[r.id], key=lambda q: q.name)) for r in rows], int(total)
+
+    def delete_scenario(self, scenario_id: str) -> None:
+        """Delete a scenario with its tasks, sequences, owned data nodes and job history."""
+        with writing(self.engine) as conn:
+            row = conn.execute(select(t.scenarios).where(t.scenarios.c.id == scenario_id)).first()
+            if row is None:
+                return
+            task_ids = list(row.task_ids)
+            unfinished = 0
+            for chunk in _chunks(task_ids):
+                unfinished += conn.execute(
+                    select(func.count())
+                    .select_from(t.jobs)
+                    .where(t.jobs.c.task_id.in_(chunk), t.jobs.c.status.in_([s.value for s in UNFINISHED_JOB_STATUSES]))
+                ).scalar_one()
+            if unfinished:
+                raise Conflict(f"scenario {scenario_id} has {unfinished} unfinished job(s); cancel them first")
+            sub_ids: set[str] = set()
+            for chunk in _chunks(task_ids):
+                sub_ids.update(
+                    r.submission_id
+                    for r in conn.execute(select(t.jobs.c.submission_id).where(t.jobs.c.task_id.in_(chunk)).distinct())
+                )
+                conn.execute(delete(t.jobs).where(t.jobs.c.task_id.in_(chunk)))
+                conn.execute(delete(t.tasks).where(t.tasks.c.id.in_(chunk)))
+            for chunk in _chunks(sorted(sub_ids)):
+                conn.execute(
+                    delete(t.submissions).where(
+                        t.submissions.c.id.in_(chunk),
+                        ~select(t.jobs.c.id).where(t.jobs.c.submission_id == t.submissions.c.id).exists(),
+                    )
+                )
+            conn.execute(delete(t.sequences).where(t.sequences.c.scenario_id == scenario_id))
+            conn.execute(delete(t.data_nodes).where(t.data_nodes.c.owner_id == scenario_id))
+            conn.execute(delete(t.scenarios).where(t.scenarios.c.id == scenario_id))
+
+    def get_sequence(self, sequence_id: str) -> Sequence | None:
+        with reading(self.engine) as conn:
+            row = conn.execute(select(t.sequences).where(t.sequences.c.id == sequence_id)).first()
+        return _sequence(row) if row else None
+
+    def list_sequences(self, page: Page, scenario_id: str | None = None) -> tuple[list[Sequence], int]:
+        where = [] if scenario_id is None else [t.sequences.c.scenario_id == scenario_id]
+        with reading(self.engine) as conn:
+            total = conn.execute(select(func.count()).select_from(t.sequences).where(*where)).scalar_one()
+            rows = conn.execute(
+                select(t.sequences)
+                .where(*where)
+                .order_by(t.sequences.c.created_at, t.sequences.c.id)
+                .offset(page.offset)
+                .limit(page.limit)
+            ).all()
+        return [_sequence(r) for r in rows], int(total)
+
+    def latest_job_status(self, task_ids: Sequence_[str]) -> dict[str, str]:
+        """The status of each task's newest job, for drawing a DAG."""
+        out: dict[str, tuple[datetime, str]] = {}
+        with reading(self.engine) as conn:
+            for chunk in _chunks(list(task_ids)):
+                for r in conn.execute(
+                    select(t.jobs.c.task_id, t.jobs.c.status, t.jobs.c.created_at).where(t.jobs.c.task_id.in_(chunk))
+                ):
+                    if r.task_id not in out or r.created_at >= out[r.task_id][0]:
+                        out[r.task_id] = (r.created_at, r.status)
+        return {k: v[1] for k, v in out.items()}
+
+    # job logs and heartbeats
+
+    def add_logs(self, entries: Sequence_[LogEntry], conn: Connection) -> None:
+        if entries:
+            conn.execute(
+                insert(t.job_logs),
+                [
+                    {
+                        "job_id": e.job_id,
+                        "idx": e.idx,
+                        "level": e.level,
+                        "msg": e.msg,
+                        "status_percent": e.status_percent,
+                        "timestamp": e.timestamp,
+                    }
+                    for e in entries
+                ],
+            )
+
+    def next_log_idx(self, job_ids: Sequence_[str], conn: Connection) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for chunk in _chunks(list(job_ids)):
+            for r in conn.execute(
+                select(t.job_logs.c.job_id, func.max(t.job_logs.c.idx))
+                .where(t.job_logs.c.job_id.in_(chunk))
+                .group_by(t.job_logs.c.job_id)
+            ):
+                out[r[0]] = int(r[1]) + 1
+        return out
+
+    def list_logs(self, job_id: str, offset: int, limit: int) -> tuple[list[LogEntry], int]:
+        with reading(self.engine) as conn:
+            total = conn.execute(
+                select(func.count()).select_from(t.job_logs).where(t.job_logs.c.job_id == job_id)
+            ).scalar_one()
+            rows = conn.execute(
+                select(t.job_logs)
+                .where(t.job_logs.c.job_id == job_id, t.job_logs.c.idx >= offset)
+                .order_by(t.job_logs.c.idx)
+                .limit(limit)
+            ).all()
+        return [LogEntry(**r._mapping) for r in rows], int(total)
+
+    def heartbeat(self, job_ids: Sequence_[str], at: datetime, conn: Connection) -> None:
+        for chunk in _chunks(list(job_ids)):
+            conn.execute(update(t.jobs).where(t.jobs.c.id.in_(chunk)).values(heartbeat_at=at))
+
     def ping(self) -> None:
         with reading(self.engine) as conn:
             conn.execute(select(1)).scalar_one()
+
+
+def _scenario(row: Row[Any], sequences: list[Sequence]) -> Scenario:
+    m = row._mapping
+    return Scenario(
+        id=m["id"],
+        config_id=m["config_id"],
+        cycle=m["cycle"],
+        task_ids=list(m["task_ids"]),
+        data_node_ids=list(m["data_node_ids"]),
+        created_at=m["created_at"],
+        updated_at=m["updated_at"],
+        version=m["version"],
+        sequences=sequences,
+    )
+
+
+def _sequence(row: Row[Any]) -> Sequence:
+    m = row._mapping
+    return Sequence(
+        id=m["id"], name=m["name"], scenario_id=m["scenario_id"], task_ids=list(m["task_ids"]), created_at=m["created_at"]
+    )
 
 
 def _token_values(record: TokenRecord) -> dict[str, Any]:

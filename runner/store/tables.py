@@ -126,6 +126,48 @@ jobs = Table(
     Column("attempts", Integer, nullable=False),
     Column("params", JSON, nullable=False),
     Column("timeout", Float),
+    # Written by the orchestrator while the job runs; a stale one after a crash means lost.
+    Column("heartbeat_at", EpochTime),
+    # When a job waits for a retry: not before this time.
+    Column("not_before", EpochTime),
+    # One entry per finished attempt: started_at, finished_at, error.
+    Column("history", JSON),
 )
 
 Index("ix_jobs_task_id_status", jobs.c.task_id, jobs.c.status)
+
+scenarios = Table(
+    "scenarios",
+    metadata,
+    Column("id", String(200), primary_key=True),
+    Column("config_id", String(100), nullable=False, index=True),
+    # The cycle a scenario with a frequency belongs to, e.g. "DAILY:2026-11-24".
+    Column("cycle", String(100)),
+    Column("task_ids", JSON, nullable=False),
+    Column("data_node_ids", JSON, nullable=False),
+    Column("created_at", EpochTime, nullable=False, index=True),
+    Column("updated_at", EpochTime, nullable=False),
+    Column("version", Integer, nullable=False),
+)
+
+sequences = Table(
+    "sequences",
+    metadata,
+    Column("id", String(300), primary_key=True),
+    Column("name", String(100), nullable=False),
+    Column("scenario_id", String(200), ForeignKey("scenarios.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("task_ids", JSON, nullable=False),
+    Column("created_at", EpochTime, nullable=False, index=True),
+)
+
+job_logs = Table(
+    "job_logs",
+    metadata,
+    Column("job_id", String(200), primary_key=True),
+    # 0, 1, 2, ... per job: a client tails with offset = last idx + 1.
+    Column("idx", Integer, primary_key=True, autoincrement=False),
+    Column("level", String(10), nullable=False),
+    Column("msg", Text, nullable=False),
+    Column("status_percent", Float),
+    Column("timestamp", EpochTime, nullable=False),
+)

@@ -27,7 +27,15 @@ class Died:
     killed: bool = False
 
 
-Event = Finished | Died
+@dataclass(frozen=True, slots=True)
+class Reported:
+    """Log lines or progress from a running job: (level, msg, status_percent, unix time) each."""
+
+    job_id: str
+    entries: list[tuple[str, str, float | None, float]]
+
+
+Event = Finished | Died | Reported
 
 
 class Executor(Protocol):

@@ -6,7 +6,7 @@ import threading
 from collections import deque
 
 from runner.orchestrator.boundary import run_job
-from runner.orchestrator.executors.base import Died, Event, Finished
+from runner.orchestrator.executors.base import Died, Event, Finished, Reported
 from runner.orchestrator.spec import JobSpec
 
 
@@ -41,7 +41,10 @@ class InlineExecutor:
             killed, self._killed = self._killed, []
             return [Died(job_id=j, reason="stopped before it started", killed=True) for j in killed]
         if self._queue:
-            return [Finished(run_job(self._queue.popleft()))]
+            spec = self._queue.popleft()
+            reports: list[Event] = []
+            outcome = run_job(spec, lambda entries: reports.append(Reported(spec.job_id, entries)))
+            return [*reports, Finished(outcome)]
         self._woken.wait(timeout)
         self._woken.clear()
         return []

@@ -17,7 +17,7 @@ from multiprocessing.connection import Connection, wait
 from multiprocessing.context import BaseContext
 from multiprocessing.process import BaseProcess
 
-from runner.orchestrator.executors.base import Died, Event, Finished
+from runner.orchestrator.executors.base import Died, Event, Finished, Reported
 from runner.orchestrator.spec import JobSpec
 from runner.orchestrator.worker import worker_main
 
@@ -159,13 +159,18 @@ class LocalExecutor:
             if worker is None or worker.job_id is None:
                 continue
             try:
-                outcome = worker.conn.recv()
+                # Drain everything this worker sent: log batches, then maybe its outcome.
+                while True:
+                    message = worker.conn.recv()
+                    if isinstance(message, tuple):
+                        events.append(Reported(message[1], message[2]))
+                    elif not worker.kill_requested:  # finished as it was killed: the kill wins
+                        worker.job_id = None
+                        events.append(Finished(message))
+                    if not worker.conn.poll():
+                        break
             except (EOFError, OSError):
                 continue  # the process died; its sentinel tells the rest
-            if worker.kill_requested:
-                continue  # it finished in the same instant it was killed: the kill wins
-            worker.job_id = None
-            events.append(Finished(outcome))
         for obj in ready:
             worker = by_sentinel.get(obj)  # type: ignore[call-overload]
             if worker is None:
