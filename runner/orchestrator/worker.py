@@ -18,8 +18,14 @@ from runner.orchestrator.boundary import run_job
 from runner.orchestrator.spec import Failure, Outcome
 
 
-def _die_with_parent() -> None:
-    """A worker must not outlive the server: an orphan would run a job nobody tracks."""
+def _die_with_server(server_pid: int) -> None:
+    """A worker must not outlive the server: an orphan would run a job nobody tracks.
+
+    With the forkserver start method the worker's parent is the fork server, not the
+    server, and the fork server only exits once every worker has closed its copy of the
+    "alive" pipe. So each worker watches the server's pid itself, besides asking Linux
+    to kill it when its parent dies.
+    """
     if sys.platform == "linux":
         try:
             import ctypes
@@ -32,15 +38,21 @@ def _die_with_parent() -> None:
 
     def watch() -> None:
         while True:
-            time.sleep(1.0)
+            time.sleep(0.5)
+            try:
+                os.kill(server_pid, 0)
+            except ProcessLookupError:
+                os._exit(1)
+            except PermissionError:
+                pass
             if os.getppid() != parent:
                 os._exit(1)
 
     threading.Thread(target=watch, name="runner-parent-watch", daemon=True).start()
 
 
-def worker_main(conn: Connection, module_paths: tuple[str, ...]) -> None:
-    _die_with_parent()
+def worker_main(conn: Connection, module_paths: tuple[str, ...], server_pid: int) -> None:
+    _die_with_server(server_pid)
     ensure_module_paths(module_paths)
     # The server handles Ctrl-C; a worker only stops when told to or killed.
     signal.signal(signal.SIGINT, signal.SIG_IGN)

@@ -74,7 +74,7 @@ class LocalExecutor:
     def _spawn(self) -> _Worker:
         parent, child = self._ctx.Pipe(duplex=True)
         process = self._ctx.Process(
-            target=worker_main, args=(child, self.module_paths), name="runner-worker", daemon=True
+            target=worker_main, args=(child, self.module_paths, os.getpid()), name="runner-worker", daemon=True
         )
         process.start()
         child.close()
