@@ -2,18 +2,35 @@
 
 from __future__ import annotations
 
+import http
 from typing import Any
 
 from flask import Flask, Response
 from flask_smorest import Api
+from flask_smorest.utils import prepare_response
 
 from runner.api import auth, errors
+from runner.api.schemas import ProblemSchema
 from runner.api import configs, datanodes, health, jobs, scenarios, tasks, tokens
 
 
 class RunnerApi(Api):
+    ERROR_SCHEMA = ProblemSchema
+
     def handle_http_exception(self, error: Any) -> Response:  # flask-smorest's hook
         return errors.handle_http_exception(error)
+
+    def _register_responses(self) -> None:
+        """Document every error response as what it is: application/problem+json."""
+        for status in http.HTTPStatus:
+            response: dict[str, Any] = {"description": status.phrase}
+            if not (100 <= status < 200) and status not in (204, 304):
+                response["schema"] = self.ERROR_SCHEMA
+            prepare_response(response, self.spec, errors.PROBLEM_JSON)
+            self.spec.components.response(status.name, response, lazy=True)
+        response = {"description": "Default error response", "schema": self.ERROR_SCHEMA}
+        prepare_response(response, self.spec, errors.PROBLEM_JSON)
+        self.spec.components.response("DEFAULT_ERROR", response, lazy=True)
 
 
 def init_app(app: Flask) -> Api:

@@ -6,7 +6,7 @@ import logging
 from http import HTTPStatus
 from typing import Any
 
-from flask import Flask, Response, json
+from flask import Flask, Response, current_app, json, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from runner.errors import (
@@ -69,8 +69,10 @@ def handle_http_exception(exc: HTTPException) -> Response:
         # webargs puts field messages under the location ("json", "query"): keep that shape.
         detail = "the request did not validate: see errors"
     if status == 413:
-        detail = f"the request body is larger than the limit of {data.get('limit', 'the configured')} bytes"
-    headers = dict(data.get("headers") or {})
+        detail = f"the request body is larger than the limit of {current_app.config['MAX_CONTENT_LENGTH']} bytes"
+    # Keep what werkzeug says in headers (Allow on a 405, ...), but not its content type.
+    headers = {k: v for k, v in exc.get_headers() if k.lower() != "content-type"}
+    headers.update(data.get("headers") or {})
     if isinstance(exc, InternalServerError):
         detail = "an unexpected error happened on the server; it was logged"
     return problem(status, detail, errors=errors, headers=headers)
@@ -81,7 +83,16 @@ def handle_unexpected(exc: Exception) -> Response:
     return problem(500, "an unexpected error happened on the server; it was logged")
 
 
+def refuse_oversized_bodies() -> Response | None:
+    """413 as soon as the declared length is too large, whether or not the view reads it."""
+    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    if limit is not None and request.content_length is not None and request.content_length > limit:
+        return problem(413, f"the request body is larger than the limit of {limit} bytes")
+    return None
+
+
 def init_app(app: Flask) -> None:
+    app.before_request(refuse_oversized_bodies)
     app.register_error_handler(RunnerError, handle_runner_error)
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(Exception, handle_unexpected)

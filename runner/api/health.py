@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Response
 from flask.views import MethodView
-from flask_smorest import Blueprint
+from runner.api.blueprint import Blueprint
 
 from runner.api import schemas as s
 from runner.api.auth import public

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
+from runner.api.blueprint import Blueprint
 
 from runner.api import schemas as s
 from runner.api.auth import require

@@ -15,8 +15,12 @@ class _Out(Schema):
         ordered = True
 
 
+# Beyond this an offset cannot be a row number (SQLite integers are 64-bit).
+MAX_OFFSET = 2**53
+
+
 class PageArgs(Schema):
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_OFFSET))
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1))
 
 
@@ -243,6 +247,16 @@ class TokenList(_Out):
     total = fields.Integer()
 
 
+class ProblemSchema(_Out):
+    """RFC 9457 problem details, as every error is sent."""
+
+    type = fields.String()
+    title = fields.String()
+    status = fields.Integer()
+    detail = fields.String()
+    errors = fields.Dict(metadata={"description": "field-level validation messages, by location and field"})
+
+
 class Health(_Out):
     status = fields.String()
 
@@ -329,7 +343,7 @@ class DagSchema(_Out):
 
 
 class LogArgs(Schema):
-    offset = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    offset = fields.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_OFFSET))
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1))
 
 

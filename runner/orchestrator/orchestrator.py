@@ -64,6 +64,10 @@ class _SubmissionState:
 @dataclass(frozen=True, slots=True)
 class _Submitted:
     submission_id: str
+    # The jobs and tasks as just persisted, when the submitter runs in this process:
+    # saves reading back what was written a moment ago. None: load from the store.
+    jobs: list[Job] | None = None
+    tasks: dict[str, Task] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +97,9 @@ class Orchestrator:
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
         self._idle = threading.Condition()
+        # Commands queued but not yet applied (guarded by _idle), so that wait_idle cannot
+        # return between a command leaving the inbox and its submission being loaded.
+        self._in_flight = 0
         # Job and submission state.
         self._jobs: dict[str, _JobState] = {}
         self._subs: dict[str, _SubmissionState] = {}
@@ -108,6 +115,8 @@ class Orchestrator:
         self._retries: list[tuple[float, str]] = []
         self._timing_out: set[str] = set()
         self._canceling: dict[str, list[_Cancel]] = {}
+        # Cancel requests answered this turn: released once the turn's changes are written.
+        self._answered: list[_Cancel] = []
         self._next_heartbeat = 0.0
         # Changes not yet written.
         self._dirty_jobs: dict[str, Job] = {}
@@ -135,8 +144,11 @@ class Orchestrator:
 
     # -- commands from other threads -------------------------------------------------------
 
-    def notify_submitted(self, submission_id: str) -> None:
-        self._put(_Submitted(submission_id))
+    def notify_submitted(
+        self, submission_id: str, jobs: list[Job] | None = None, tasks: dict[str, Task] | None = None
+    ) -> None:
+        """A submission was persisted. `jobs` must be copies: the orchestrator changes them."""
+        self._put(_Submitted(submission_id, jobs, tasks))
 
     def notify_written(self, data_node_ids: list[str], at: datetime) -> None:
         self._put(_Written(tuple(data_node_ids), at))
@@ -154,9 +166,11 @@ class Orchestrator:
     def wait_idle(self, timeout: float = 30.0) -> bool:
         """Block until no submission is open."""
         with self._idle:
-            return self._idle.wait_for(lambda: not self._subs and self._inbox.empty(), timeout)
+            return self._idle.wait_for(lambda: not self._subs and self._in_flight == 0, timeout)
 
     def _put(self, command: Command) -> None:
+        with self._idle:
+            self._in_flight += 1
         self._inbox.put(command)
         self.executor.wake()
 
@@ -182,13 +196,18 @@ class Orchestrator:
 
     def _turn(self, events: list[Event]) -> None:
         now = utcnow()
+        applied = 0
         while True:
             try:
                 command = self._inbox.get_nowait()
             except queue.Empty:
                 break
+            applied += 1
             if isinstance(command, _Submitted):
-                self._load_submissions([command.submission_id], now)
+                if command.jobs is not None and command.tasks is not None:
+                    self._load_fresh(command.submission_id, command.jobs, command.tasks, now)
+                else:
+                    self._load_submissions([command.submission_id], now)
             elif isinstance(command, _Written):
                 self._on_written(command.data_node_ids, command.at, now)
             else:
@@ -205,9 +224,14 @@ class Orchestrator:
         self._flush(now)
         for spec in picked:
             self.executor.dispatch(spec)
-        if not self._subs:
+        for command in self._answered:
+            command.done.set()
+        self._answered = []
+        if applied or not self._subs:
             with self._idle:
-                self._idle.notify_all()
+                self._in_flight -= applied
+                if not self._subs and self._in_flight == 0:
+                    self._idle.notify_all()
 
     def _fire_timers(self, now: datetime) -> None:
         mono = time.monotonic()
@@ -261,6 +285,14 @@ class Orchestrator:
             by_sub.setdefault(job.submission_id, []).append(job)
         for sub_id in submission_ids:
             self._plan(sub_id, by_sub.get(sub_id, []), tasks, now)
+
+    def _load_fresh(self, sub_id: str, jobs: list[Job], tasks: dict[str, Task], now: datetime) -> None:
+        dn_ids = {d for t in tasks.values() for d in (*t.input_ids, *t.output_ids)}
+        fresh = [d for d in dn_ids if d not in self._dns]
+        if fresh:
+            with reading(self.store.engine) as conn:
+                self._dns.update(self.store.get_data_nodes(fresh, conn))
+        self._plan(sub_id, jobs, tasks, now)
 
     def _plan(self, sub_id: str, jobs: list[Job], tasks: dict[str, Task], now: datetime) -> None:
         if sub_id in self._subs:
@@ -507,15 +539,15 @@ class Orchestrator:
             command.canceled.append(job_id)
             self._forget_waiting(state)
             self._settle_downstream(state, now)
-        if not any(j in self._canceling and command in self._canceling[j] for j in command.job_ids):
-            command.done.set()
+        if not any(command in self._canceling.get(j, ()) for j in command.job_ids):
+            self._answered.append(command)
 
     def _finish_cancel(self, job_id: str, canceled: bool) -> None:
         for command in self._canceling.pop(job_id, []):
             if canceled:
                 command.canceled.append(job_id)
             if not any(command in self._canceling.get(j, ()) for j in command.job_ids):
-                command.done.set()
+                self._answered.append(command)
 
     def _on_reported(self, event: Reported) -> None:
         state = self._jobs.get(event.job_id)

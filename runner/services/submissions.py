@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from runner.domain.clock import utcnow
@@ -45,5 +46,7 @@ def submit(
             )
         )
     ctx.store.add_submission(submission)
-    ctx.orchestrator.notify_submitted(submission.id)
+    ctx.orchestrator.notify_submitted(
+        submission.id, [replace(j) for j in submission.jobs], {t.id: t for t in tasks}
+    )
     return submission

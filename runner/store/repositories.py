@@ -45,6 +45,47 @@ class TokenRecord:
     created_at: datetime
 
 
+# -- statements the orchestrator runs on every turn, built once --------------------------
+
+_SAVE_JOBS = (
+    update(t.jobs)
+    .where(t.jobs.c.id == bindparam("b_id"))
+    .values(
+        status=bindparam("b_status"),
+        status_msg=bindparam("b_msg"),
+        status_percent=bindparam("b_pct"),
+        updated_at=bindparam("b_updated"),
+        started_at=bindparam("b_started"),
+        finished_at=bindparam("b_finished"),
+        canceled_at=bindparam("b_canceled"),
+        error_type=bindparam("b_etype"),
+        error_message=bindparam("b_emsg"),
+        error_traceback=bindparam("b_etb"),
+        attempts=bindparam("b_attempts"),
+        not_before=bindparam("b_not_before"),
+        history=bindparam("b_history"),
+    )
+)
+_MARK_WRITTEN = (
+    update(t.data_nodes)
+    .where(t.data_nodes.c.id == bindparam("b_id"))
+    .values(
+        last_edit_date=bindparam("b_at"),
+        updated_at=bindparam("b_at"),
+        edited_by=bindparam("b_by"),
+        version=t.data_nodes.c.version + 1,
+    )
+)
+_SAVE_SUBMISSIONS = (
+    update(t.submissions)
+    .where(t.submissions.c.id == bindparam("b_id"))
+    .values(status=bindparam("b_status"), updated_at=bindparam("b_at"), finished_at=bindparam("b_fin"))
+)
+_INSERT_LOGS = insert(t.job_logs)
+_INSERT_JOBS = insert(t.jobs)
+_INSERT_SUBMISSION = insert(t.submissions)
+
+
 # -- row mapping ---------------------------------------------------------------------------
 
 
@@ -346,14 +387,7 @@ class Store:
             with writing(self.engine) as c:
                 return self.mark_written(edits, c)
         conn.execute(
-            update(t.data_nodes)
-            .where(t.data_nodes.c.id == bindparam("b_id"))
-            .values(
-                last_edit_date=bindparam("b_at"),
-                updated_at=bindparam("b_at"),
-                edited_by=bindparam("b_by"),
-                version=t.data_nodes.c.version + 1,
-            ),
+            _MARK_WRITTEN,
             [{"b_id": i, "b_at": at, "b_by": by} for i, at, by in edits],
         )
 
@@ -362,7 +396,7 @@ class Store:
     def add_submission(self, submission: Submission) -> None:
         with writing(self.engine) as conn:
             conn.execute(
-                insert(t.submissions).values(
+                _INSERT_SUBMISSION.values(
                     id=submission.id,
                     entity_type=submission.entity_type.value,
                     entity_id=submission.entity_id,
@@ -373,7 +407,7 @@ class Store:
                 )
             )
             if submission.jobs:
-                conn.execute(insert(t.jobs), [job_values(j) for j in submission.jobs])
+                conn.execute(_INSERT_JOBS, [job_values(j) for j in submission.jobs])
 
     def get_submission(self, submission_id: str) -> Submission | None:
         with reading(self.engine) as conn:
@@ -460,23 +494,7 @@ class Store:
         if not jobs:
             return
         conn.execute(
-            update(t.jobs)
-            .where(t.jobs.c.id == bindparam("b_id"))
-            .values(
-                status=bindparam("b_status"),
-                status_msg=bindparam("b_msg"),
-                status_percent=bindparam("b_pct"),
-                updated_at=bindparam("b_updated"),
-                started_at=bindparam("b_started"),
-                finished_at=bindparam("b_finished"),
-                canceled_at=bindparam("b_canceled"),
-                error_type=bindparam("b_etype"),
-                error_message=bindparam("b_emsg"),
-                error_traceback=bindparam("b_etb"),
-                attempts=bindparam("b_attempts"),
-                not_before=bindparam("b_not_before"),
-                history=bindparam("b_history"),
-            ),
+            _SAVE_JOBS,
             [
                 {
                     "b_id": j.id,
@@ -504,9 +522,7 @@ class Store:
         if not rows:
             return
         conn.execute(
-            update(t.submissions)
-            .where(t.submissions.c.id == bindparam("b_id"))
-            .values(status=bindparam("b_status"), updated_at=bindparam("b_at"), finished_at=bindparam("b_fin")),
+            _SAVE_SUBMISSIONS,
             [{"b_id": i, "b_status": s.value, "b_at": at, "b_fin": fin} for i, s, at, fin in rows],
         )
 
@@ -647,7 +663,7 @@ class Store:
     def add_logs(self, entries: Sequence_[LogEntry], conn: Connection) -> None:
         if entries:
             conn.execute(
-                insert(t.job_logs),
+                _INSERT_LOGS,
                 [
                     {
                         "job_id": e.job_id,
