@@ -21,3 +21,6 @@ test: $(STAMP)
 
 clean:
 	rm -rf $(VENV) var build *.egg-info
+
+lint: $(STAMP)
+	$(BIN)/lint-imports setup.cfg

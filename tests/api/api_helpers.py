@@ -8,6 +8,7 @@ pytest imported last.
 from __future__ import annotations
 
 import importlib.util
+import json
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -40,6 +41,8 @@ make_tokens = _root.make_tokens
 
 # A config with a csv data node (tests/api/fixtures/csv_nodes), which jobs.toml has no task for.
 CSV_CONFIG = Path(__file__).resolve().parent / "fixtures" / "csv_nodes"
+# A config with a task that takes a typed float parameter (jobs.toml only has `sleep`).
+FLOAT_CONFIG = Path(__file__).resolve().parent / "fixtures" / "float_params"
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -60,6 +63,15 @@ LEAK_MARKERS = (
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+def strict_json(response: TestResponse) -> Any:
+    """The body parsed as standard JSON: NaN and Infinity, which Python writes and JSON lacks, fail."""
+
+    def refuse(name: str) -> Any:
+        raise AssertionError(f"{name} in a {response.status_code} response: {response.get_data(as_text=True)[:300]}")
+
+    return json.loads(response.get_data(as_text=True), parse_constant=refuse)
 
 
 def assert_no_leak(response: TestResponse) -> None:

@@ -67,6 +67,19 @@ def test_a_diamond_runs_in_dag_order_with_its_branches_in_parallel(local) -> Non
     assert os.getpid() not in {r["pid"] for r in runs.values()}
 
 
+def test_a_wide_dag_keeps_every_worker_busy(local) -> None:
+    app, client, headers = local
+    scenario = create_scenario(client, headers, "wide")
+    final = wait_submission(client, headers, submit_scenario(client, headers, scenario["id"])["id"])
+    assert final["status"] == "COMPLETED"
+    runs = [output_of(client, headers, job) for job in jobs_by_config(client, headers, final).values()]
+    assert len(runs) == 6
+    # How many ran at once, at each start: never more than the 2 workers, and 2 at times.
+    overlaps = [sum(1 for o in runs if o["start"] <= r["start"] < o["end"]) for r in runs]
+    assert max(overlaps) == 2
+    assert len({r["pid"] for r in runs}) == 2
+
+
 def test_a_failure_abandons_only_its_downstream(local) -> None:
     app, client, headers = local
     scenario = create_scenario(client, headers, "broken")
