@@ -29,7 +29,9 @@ def create_app(settings: Settings | None = None, *, registry: Registry | None = 
     from runner.orchestrator.executors.local import LocalExecutor
     from runner.orchestrator.memory import InMemoryData
     from runner.orchestrator.orchestrator import Orchestrator
+    from runner.scheduler.service import Scheduler
     from runner.services.context import Context
+    from runner.services.schedules import sync_from_config
     from runner.store import migrate
     from runner.store.db import make_engine
     from runner.store.repositories import Store
@@ -55,13 +57,20 @@ def create_app(settings: Settings | None = None, *, registry: Registry | None = 
         settings=settings, registry=registry, store=store, memory=memory, orchestrator=orchestrator
     )
     api.init_app(app)
+    ctx = app.extensions["runner"]
+    sync_from_config(ctx)
+    scheduler = Scheduler(ctx)
+    app.extensions["runner.scheduler"] = scheduler
     if start:
         orchestrator.start()
+        if settings.scheduler:
+            scheduler.start()
     return app
 
 
 def shutdown(app: Flask) -> None:
     """Stop the orchestrator and its workers, and close the database connections."""
+    app.extensions["runner.scheduler"].stop()
     ctx = app.extensions["runner"]
     ctx.orchestrator.stop()
     ctx.store.engine.dispose()

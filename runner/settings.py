@@ -33,6 +33,8 @@ class Settings:
     page_limit_max: int = 1000
     # Web server threads.
     threads: int = 16
+    # Run the scheduler inside the server (turn off where `runner scheduler` runs apart).
+    scheduler: bool = True
 
     @property
     def worker_count(self) -> int:
@@ -45,7 +47,19 @@ class Settings:
 _INT_FIELDS = {"port", "workers", "max_content_length", "page_limit_max", "threads"}
 
 
+_BOOL_FIELDS = {"scheduler"}
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
+
 def _coerce(name: str, value: Any, source: str) -> Any:
+    if name in _BOOL_FIELDS:
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()
+        if text in _TRUE | _FALSE:
+            return text in _TRUE
+        raise InvalidInput(f"{source}: {name} must be true or false, got {value!r}")
     if name in _INT_FIELDS:
         if value in ("", None) and name == "workers":
             return None

@@ -11,7 +11,7 @@ from flask_smorest.utils import prepare_response
 
 from runner.api import auth, errors
 from runner.api.schemas import ProblemSchema
-from runner.api import configs, datanodes, health, jobs, scenarios, tasks, tokens
+from runner.api import configs, datanodes, health, jobs, scenarios, schedules, tasks, tokens
 
 
 class RunnerApi(Api):
@@ -53,6 +53,7 @@ def init_app(app: Flask) -> Api:
         tasks.blp,
         scenarios.blp,
         scenarios.sequences_blp,
+        schedules.blp,
         jobs.submissions_blp,
         jobs.jobs_blp,
         datanodes.blp,

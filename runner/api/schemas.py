@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import Schema, fields, validate
+from marshmallow import INCLUDE, Schema, fields, validate
 
 from runner.auth.roles import Role
 from runner.domain.status import JobStatus, SubmissionStatus
@@ -127,6 +127,8 @@ class SubmissionSchema(_Out):
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
     finished_at = fields.DateTime(allow_none=True)
+    schedule_id = fields.String(allow_none=True)
+    scheduled_for = fields.DateTime(allow_none=True)
     links = fields.Method("_links", data_key="_links")
 
     def _links(self, submission: Any) -> dict[str, dict[str, str]]:
@@ -365,3 +367,89 @@ class LogPage(_Out):
 class JobCanceled(_Out):
     message = fields.String()
     job = fields.Nested(JobSchema)
+
+
+class ScheduleIn(Schema):
+    """A schedule definition; checked by runner.domain.schedule.parse_spec."""
+
+    class Meta:
+        unknown = INCLUDE
+
+    task = fields.String(metadata={"description": "task config id: a new task per run"})
+    scenario = fields.String(metadata={"description": "scenario config id: a new scenario per run"})
+    task_id = fields.String(metadata={"description": "an existing task, run each time"})
+    scenario_id = fields.String(metadata={"description": "an existing scenario, run each time"})
+    params = fields.Dict(metadata={"description": "task params for each run"})
+    period = fields.Raw(metadata={"description": "periodic: seconds between runs"})
+    offset = fields.Raw(metadata={"description": "with period: delay of the first run; alone: a one-shot delay"})
+    run_at = fields.Raw(metadata={"description": "timed: ISO-8601 time of a one-shot run"})
+    cron = fields.Raw(metadata={"description": "5-field cron, or 6/7-field Quartz with seconds first"})
+    minutes = fields.Raw(metadata={"description": "calendar: list of minutes (default [0])"})
+    hours = fields.Raw(metadata={"description": "calendar: list of hours"})
+    days_of_month = fields.Raw(metadata={"description": "calendar: list of days of the month"})
+    months = fields.Raw(metadata={"description": "calendar: list of months"})
+    weekdays = fields.Raw(metadata={"description": 'calendar: list of "sunday" .. "saturday"'})
+    timezone = fields.Raw(metadata={"description": "IANA time zone of cron and calendar times (default UTC)"})
+    start_at = fields.Raw()
+    end_at = fields.Raw()
+    max_occurrences = fields.Raw(metadata={"description": "-1 or absent: unlimited"})
+    state = fields.Raw(metadata={"description": "active (default) or paused"})
+    catchup = fields.Raw(metadata={"description": "after downtime: one (default), all, none"})
+    catchup_max = fields.Raw()
+    misfire_grace = fields.Raw(metadata={"description": "seconds late a run still counts as on time (default 60)"})
+    overlap = fields.Raw(metadata={"description": "when the previous run still goes: skip (default), allow, queue"})
+    description = fields.Raw()
+
+
+class SchedulePatch(ScheduleIn):
+    version = fields.Integer(metadata={"description": "the version you read (or send If-Match)"})
+
+
+class ScheduleSchema(_Out):
+    id = fields.String()
+    source = fields.String()
+    type = fields.String()
+    state = fields.String()
+    status_msg = fields.String()
+    task = fields.String(allow_none=True)
+    scenario = fields.String(allow_none=True)
+    task_id = fields.String(allow_none=True)
+    scenario_id = fields.String(allow_none=True)
+    params = fields.Dict()
+    period = fields.Float(allow_none=True)
+    offset = fields.Float(allow_none=True)
+    run_at = fields.DateTime(allow_none=True)
+    cron = fields.String(allow_none=True)
+    minutes = fields.List(fields.Integer(), allow_none=True)
+    hours = fields.List(fields.Integer(), allow_none=True)
+    days_of_month = fields.List(fields.Integer(), allow_none=True)
+    months = fields.List(fields.Integer(), allow_none=True)
+    weekdays = fields.List(fields.String(), allow_none=True)
+    timezone = fields.String()
+    start_at = fields.DateTime(allow_none=True)
+    end_at = fields.DateTime(allow_none=True)
+    max_occurrences = fields.Integer()
+    catchup = fields.String()
+    catchup_max = fields.Integer()
+    misfire_grace = fields.Float()
+    overlap = fields.String()
+    description = fields.String()
+    next_run_at = fields.DateTime(allow_none=True)
+    last_run_at = fields.DateTime(allow_none=True)
+    occurrences = fields.Integer()
+    run_interval_seconds = fields.Float(allow_none=True)
+    version = fields.Integer()
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+    links = fields.Dict(data_key="_links")
+
+
+SchedulePage = _page_of(ScheduleSchema, "SchedulePage")
+
+
+class ScheduleOnly(_Out):
+    schedule = fields.Nested(ScheduleSchema)
+
+
+class ScheduleListArgs(PageArgs):
+    state = fields.String(validate=validate.OneOf(["active", "paused", "inactive"]))

@@ -20,6 +20,9 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from runner.config import checks, functions
+from runner.config.params import check_params
+from runner.domain.schedule import parse_spec
+from runner.errors import InvalidInput
 from runner.config.checks import (
     INVALID,
     Fields,
@@ -53,7 +56,7 @@ from runner.errors import ConfigError
 ID_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _DOTTED = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
 TEMPLATE_ID = "default"
-_KINDS = ("DATA_NODE", "TASK", "SCENARIO")
+_KINDS = ("DATA_NODE", "TASK", "SCENARIO", "SCHEDULE")
 # Taipy writes these; they configure Taipy itself, not the pipelines.
 _IGNORED_SECTIONS = frozenset({"TAIPY", "gui", "GUI"})
 E = TypeVar("E", bound=StrEnum)
@@ -525,6 +528,45 @@ def _resolve_functions(tasks: dict[str, TaskConfig], core: CoreConfig, issues: I
             issues.error(message, at(task.location, key))
 
 
+def _build_schedules(
+    sections: dict[str, _Section],
+    tasks: dict[str, TaskConfig],
+    scenarios: dict[str, Any],
+    issues: Issues,
+) -> dict[str, dict[str, Any]]:
+    """[SCHEDULE.<id>] sections, checked by the same rules as schedules made over the API."""
+    out: dict[str, dict[str, Any]] = {}
+    for id_, section in sections.items():
+        errors: list[tuple[str, str]] = []
+        data = {k: checks.decode(v, k, errors) for k, v in section.body.items()}
+        for key, message in errors:
+            issues.error(message, section.location(key.split(".")[0]))
+        if errors:
+            continue
+        try:
+            spec, _ = parse_spec(data)
+        except InvalidInput as exc:
+            for key, messages in exc.extra.get("errors", {}).items():
+                for message in messages:
+                    issues.error(message, section.location(key))
+            continue
+        kind, value = spec.target
+        if kind == "task" and value not in tasks:
+            issues.error(f"unknown task config {value!r}", section.location("task"))
+        elif kind == "task" and value in tasks:
+            try:
+                check_params(tasks[value], spec.params)
+            except InvalidInput as exc:
+                for name, messages in exc.extra["errors"]["params"].items():
+                    issues.error(f"{name}: {'; '.join(messages)}", section.location("params"))
+        elif kind == "scenario" and value not in scenarios:
+            issues.error(f"unknown scenario config {value!r}", section.location("scenario"))
+        if kind in ("scenario", "scenario_id") and spec.params:
+            issues.error("params apply to task schedules only", section.location("params"))
+        out[id_] = data
+    return out
+
+
 def load_registry(path: str | os.PathLike[str]) -> Registry:
     """Load and check a TOML file or a directory of *.toml files (sorted, not recursive).
 
@@ -547,12 +589,14 @@ def load_registry(path: str | os.PathLike[str]) -> Registry:
     checks.check_references(data_nodes, tasks, scenarios, issues)
     checks.check_shared_outputs(tasks, scenarios, issues)
     checks.check_cycles(tasks, scenarios, issues)
+    schedules = _build_schedules(by_id["SCHEDULE"], tasks, scenarios, issues)
     if issues.errors:
         raise ConfigError(issues.errors)
     return Registry(
         data_nodes=data_nodes,
         tasks=tasks,
         scenarios=scenarios,
+        schedules=schedules,
         core=core,
         job=job,
         files=tuple(str(f) for f in files),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from runner.config.models import CoreConfig, DataNodeConfig, JobConfig, Location, ScenarioConfig, TaskConfig
 
@@ -31,6 +32,8 @@ class Registry:
     data_nodes: dict[str, DataNodeConfig] = field(default_factory=dict)
     tasks: dict[str, TaskConfig] = field(default_factory=dict)
     scenarios: dict[str, ScenarioConfig] = field(default_factory=dict)
+    # [SCHEDULE.<id>] definitions, checked, as the API takes them (runner.domain.schedule).
+    schedules: dict[str, dict[str, Any]] = field(default_factory=dict)
     core: CoreConfig = field(default_factory=CoreConfig)
     job: JobConfig = field(default_factory=JobConfig)
     # The TOML files loaded, in order.

@@ -148,3 +148,6 @@ class Submission:
     updated_at: datetime
     finished_at: datetime | None = None
     jobs: list[Job] = field(default_factory=list)
+    # Set when a schedule made it: which, and for which due time.
+    schedule_id: str | None = None
+    scheduled_for: datetime | None = None

@@ -14,6 +14,7 @@ class Prefix(StrEnum):
     SCENARIO = "SCENARIO"
     SEQUENCE = "SEQUENCE"
     TOKEN = "TOKEN"
+    SCHEDULE = "SCHEDULE"
 
 
 def new_id(prefix: Prefix, config_id: str | None = None) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 from runner.domain.clock import utcnow
@@ -11,7 +12,7 @@ from runner.domain.entities import EntityType, Job, Submission, Task
 from runner.domain.ids import Prefix, new_id
 from runner.errors import Conflict, InvalidInput
 from runner.services.context import Context
-from runner.services.params import check_params
+from runner.config.params import check_params
 
 
 def submit(
@@ -21,13 +22,24 @@ def submit(
     tasks: list[Task],
     params: dict[str, Any] | None = None,
     timeout: float | None = None,
+    schedule: tuple[str, datetime] | None = None,
 ) -> Submission:
-    """Submit tasks as one submission. `params` apply to a single-task submission only."""
+    """Submit tasks as one submission. `params` apply to a single-task submission only.
+
+    `schedule` is (schedule id, due time) for a scheduled run: the store takes at most one
+    submission per pair and raises RaceLost for a second.
+    """
     if timeout is not None and timeout <= 0:
         raise InvalidInput("timeout must be a positive number of seconds", errors={"timeout": ["must be > 0"]})
     now = utcnow()
     submission = Submission(
-        id=new_id(Prefix.SUBMISSION), entity_type=entity_type, entity_id=entity_id, created_at=now, updated_at=now
+        id=new_id(Prefix.SUBMISSION),
+        entity_type=entity_type,
+        entity_id=entity_id,
+        created_at=now,
+        updated_at=now,
+        schedule_id=schedule[0] if schedule else None,
+        scheduled_for=schedule[1] if schedule else None,
     )
     for task in task_order(tasks):
         cfg = ctx.registry.tasks.get(task.config_id)

@@ -17,7 +17,8 @@ from sqlalchemy.exc import IntegrityError
 
 from runner.domain.entities import DataNode, EntityType, Job, JobError, LogEntry, Scenario, Sequence, Submission, Task
 from runner.domain.status import UNFINISHED_JOB_STATUSES, JobStatus, SubmissionStatus
-from runner.errors import Conflict, RaceLost
+from runner.domain.schedule import Schedule, ScheduleState, parse_spec
+from runner.errors import Conflict, PreconditionFailed, RaceLost
 from runner.store import tables as t
 from runner.store.db import reading, writing
 
@@ -223,6 +224,8 @@ def _submission(row: Row[Any], jobs: list[Job]) -> Submission:
         updated_at=m["updated_at"],
         finished_at=m["finished_at"],
         jobs=jobs,
+        schedule_id=m["schedule_id"],
+        scheduled_for=m["scheduled_for"],
     )
 
 
@@ -395,17 +398,24 @@ class Store:
 
     def add_submission(self, submission: Submission) -> None:
         with writing(self.engine) as conn:
-            conn.execute(
-                _INSERT_SUBMISSION.values(
-                    id=submission.id,
-                    entity_type=submission.entity_type.value,
-                    entity_id=submission.entity_id,
-                    status=submission.status.value,
-                    created_at=submission.created_at,
-                    updated_at=submission.updated_at,
-                    finished_at=submission.finished_at,
+            try:
+                conn.execute(
+                    _INSERT_SUBMISSION.values(
+                        id=submission.id,
+                        entity_type=submission.entity_type.value,
+                        entity_id=submission.entity_id,
+                        status=submission.status.value,
+                        created_at=submission.created_at,
+                        updated_at=submission.updated_at,
+                        finished_at=submission.finished_at,
+                        schedule_id=submission.schedule_id,
+                        scheduled_for=submission.scheduled_for,
+                    )
                 )
-            )
+            except IntegrityError:
+                raise RaceLost(
+                    f"schedule {submission.schedule_id} already ran for {submission.scheduled_for}"
+                ) from None
             if submission.jobs:
                 conn.execute(_INSERT_JOBS, [job_values(j) for j in submission.jobs])
 
@@ -420,9 +430,11 @@ class Store:
         return _submission(row, [_job(j) for j in jobs])
 
     def list_submissions(
-        self, page: Page, entity_id: str | None = None, status: str | None = None
+        self, page: Page, entity_id: str | None = None, status: str | None = None, schedule_id: str | None = None
     ) -> tuple[list[Submission], int]:
         where = []
+        if schedule_id is not None:
+            where.append(t.submissions.c.schedule_id == schedule_id)
         if entity_id is not None:
             where.append(t.submissions.c.entity_id == entity_id)
         if status is not None:
@@ -705,6 +717,119 @@ class Store:
         for chunk in _chunks(list(job_ids)):
             conn.execute(update(t.jobs).where(t.jobs.c.id.in_(chunk)).values(heartbeat_at=at))
 
+    # schedules
+
+    def add_schedule(self, schedule: Schedule) -> None:
+        with writing(self.engine) as conn:
+            try:
+                conn.execute(insert(t.schedules).values(_schedule_values(schedule)))
+            except IntegrityError:
+                raise Conflict(f"a schedule with id {schedule.id!r} already exists") from None
+
+    def get_schedule(self, schedule_id: str) -> Schedule | None:
+        with reading(self.engine) as conn:
+            row = conn.execute(select(t.schedules).where(t.schedules.c.id == schedule_id)).first()
+        return _schedule(row) if row else None
+
+    def list_schedules(self, page: Page, state: str | None = None) -> tuple[list[Schedule], int]:
+        where = [] if state is None else [t.schedules.c.state == state]
+        with reading(self.engine) as conn:
+            total = conn.execute(select(func.count()).select_from(t.schedules).where(*where)).scalar_one()
+            rows = conn.execute(
+                select(t.schedules)
+                .where(*where)
+                .order_by(t.schedules.c.created_at, t.schedules.c.id)
+                .offset(page.offset)
+                .limit(page.limit)
+            ).all()
+        return [_schedule(r) for r in rows], int(total)
+
+    def save_schedule(self, schedule: Schedule, expected_version: int) -> None:
+        """Write a schedule if nobody changed it since `expected_version` was read."""
+        values = _schedule_values(schedule)
+        values.pop("id")
+        with writing(self.engine) as conn:
+            done = conn.execute(
+                update(t.schedules)
+                .where(t.schedules.c.id == schedule.id, t.schedules.c.version == expected_version)
+                .values(**values)
+            ).rowcount
+        if not done:
+            raise PreconditionFailed(
+                f"schedule {schedule.id} changed since version {expected_version}; read it again"
+            )
+
+    def delete_schedule(self, schedule_id: str) -> bool:
+        with writing(self.engine) as conn:
+            return conn.execute(delete(t.schedules).where(t.schedules.c.id == schedule_id)).rowcount > 0
+
+    def due_schedules(self, now: datetime) -> list[Schedule]:
+        with reading(self.engine) as conn:
+            rows = conn.execute(
+                select(t.schedules)
+                .where(
+                    t.schedules.c.state == "active",
+                    t.schedules.c.next_run_at <= now,
+                    (t.schedules.c.acquired_until.is_(None)) | (t.schedules.c.acquired_until < now),
+                )
+                .order_by(t.schedules.c.next_run_at)
+            ).all()
+        return [_schedule(r) for r in rows]
+
+    def next_due(self) -> datetime | None:
+        with reading(self.engine) as conn:
+            return conn.execute(
+                select(func.min(t.schedules.c.next_run_at)).where(t.schedules.c.state == "active")
+            ).scalar_one()
+
+    def acquire_schedule(self, schedule_id: str, owner: str, now: datetime, until: datetime) -> bool:
+        """Take the lease on a schedule; False when another scheduler holds it."""
+        with writing(self.engine) as conn:
+            return (
+                conn.execute(
+                    update(t.schedules)
+                    .where(
+                        t.schedules.c.id == schedule_id,
+                        (t.schedules.c.acquired_until.is_(None)) | (t.schedules.c.acquired_until < now),
+                    )
+                    .values(acquired_by=owner, acquired_until=until)
+                ).rowcount
+                == 1
+            )
+
+    def release_schedule(self, schedule_id: str, owner: str) -> None:
+        with writing(self.engine) as conn:
+            conn.execute(
+                update(t.schedules)
+                .where(t.schedules.c.id == schedule_id, t.schedules.c.acquired_by == owner)
+                .values(acquired_by=None, acquired_until=None)
+            )
+
+    def schedule_runs(self, schedule_id: str) -> tuple[int, bool]:
+        """How many runs a schedule made, and whether its newest one is still going."""
+        with reading(self.engine) as conn:
+            count = conn.execute(
+                select(func.count()).select_from(t.submissions).where(t.submissions.c.schedule_id == schedule_id)
+            ).scalar_one()
+            newest = conn.execute(
+                select(t.submissions.c.finished_at)
+                .where(t.submissions.c.schedule_id == schedule_id)
+                .order_by(t.submissions.c.created_at.desc())
+                .limit(1)
+            ).first()
+        return int(count), newest is not None and newest.finished_at is None
+
+    def has_run(self, schedule_id: str, scheduled_for: datetime) -> bool:
+        with reading(self.engine) as conn:
+            return (
+                conn.execute(
+                    select(t.submissions.c.id).where(
+                        t.submissions.c.schedule_id == schedule_id, t.submissions.c.scheduled_for == scheduled_for
+                    )
+                ).first()
+                is not None
+            )
+
     def ping(self) -> None:
         with reading(self.engine) as conn:
             conn.execute(select(1)).scalar_one()
@@ -730,6 +855,41 @@ def _sequence(row: Row[Any]) -> Sequence:
     return Sequence(
         id=m["id"], name=m["name"], scenario_id=m["scenario_id"], task_ids=list(m["task_ids"]), created_at=m["created_at"]
     )
+
+
+def _schedule(row: Row[Any]) -> Schedule:
+    m = row._mapping
+    spec, _ = parse_spec(dict(m["spec"]))
+    return Schedule(
+        id=m["id"],
+        source=m["source"],
+        spec=spec,
+        state=ScheduleState(m["state"]),
+        status_msg=m["status_msg"],
+        next_run_at=m["next_run_at"],
+        last_run_at=m["last_run_at"],
+        occurrences=m["occurrences"],
+        created_at=m["created_at"],
+        updated_at=m["updated_at"],
+        version=m["version"],
+    )
+
+
+def _schedule_values(schedule: Schedule) -> dict[str, Any]:
+    return {
+        "id": schedule.id,
+        "source": schedule.source,
+        "spec": schedule.spec.to_json(),
+        "type": schedule.type.value,
+        "state": schedule.state.value,
+        "status_msg": schedule.status_msg,
+        "next_run_at": schedule.next_run_at,
+        "last_run_at": schedule.last_run_at,
+        "occurrences": schedule.occurrences,
+        "created_at": schedule.created_at,
+        "updated_at": schedule.updated_at,
+        "version": schedule.version,
+    }
 
 
 def _token_values(record: TokenRecord) -> dict[str, Any]:

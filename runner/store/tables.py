@@ -104,6 +104,10 @@ submissions = Table(
     Column("created_at", EpochTime, nullable=False, index=True),
     Column("updated_at", EpochTime, nullable=False),
     Column("finished_at", EpochTime),
+    # Set when a schedule made this submission: at most one per schedule and due time.
+    Column("schedule_id", String(200)),
+    Column("scheduled_for", EpochTime),
+    UniqueConstraint("schedule_id", "scheduled_for"),
 )
 
 jobs = Table(
@@ -170,4 +174,25 @@ job_logs = Table(
     Column("msg", Text, nullable=False),
     Column("status_percent", Float),
     Column("timestamp", EpochTime, nullable=False),
+)
+
+schedules = Table(
+    "schedules",
+    metadata,
+    Column("id", String(200), primary_key=True),
+    # "config" (declared in TOML; edit the file) or "api".
+    Column("source", String(20), nullable=False),
+    Column("spec", JSON, nullable=False),
+    Column("type", String(20), nullable=False),
+    Column("state", String(20), nullable=False, index=True),
+    Column("status_msg", Text, nullable=False),
+    Column("next_run_at", EpochTime, index=True),
+    Column("last_run_at", EpochTime),
+    Column("occurrences", Integer, nullable=False),
+    Column("created_at", EpochTime, nullable=False),
+    Column("updated_at", EpochTime, nullable=False),
+    Column("version", Integer, nullable=False),
+    # A scheduler's lease while it fires this schedule (APScheduler-style).
+    Column("acquired_by", String(100)),
+    Column("acquired_until", EpochTime),
 )

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from api_helpers import assert_problem, bearer, make_tokens, run_task, snapshot
+from api_helpers import assert_problem, bearer, create_task, make_tokens, run_task, snapshot, submit, wait_until
 from flask import Flask
 from flask.testing import FlaskClient
 from flask.views import MethodView
@@ -62,6 +63,8 @@ CALLS = [
     Call("list-tokens", "GET", "/api/v1/tokens", Role.ADMIN, 200),
     Call("create-token", "POST", "/api/v1/tokens", Role.ADMIN, 201, {"role": "reader", "name": "matrix"}),
     Call("revoke-token", "DELETE", "/api/v1/tokens/{token}", Role.ADMIN, 200),
+    Call("cancel-job", "POST", "/api/v1/jobs/cancel/{blocked_job}", Role.EXECUTOR, 200),
+    Call("cancel-submission", "POST", "/api/v1/submissions/{blocked_submission}/cancel", Role.EXECUTOR, 200),
 ]
 
 BAD_HEADERS = {
@@ -77,15 +80,22 @@ BAD_HEADERS = {
 
 @pytest.fixture
 def world(app: Flask, client: FlaskClient, admin: dict[str, str]) -> dict[str, str]:
-    """One finished task run, and a spare token to revoke."""
+    """One finished task run, one run blocked on its input (to cancel), and a spare token to revoke."""
     task, submission = run_task(client, admin, "double")
     spare = create_token(app.extensions["runner"].store, Role.READER, "spare")
+    blocked = submit(client, admin, create_task(client, admin, "double_blocked")["id"])
+    wait_until(
+        lambda: client.get(f"/api/v1/submissions/{blocked['id']}", headers=admin).get_json()["submission"]["status"]
+        == "BLOCKED"
+    )
     return {
         "task": task["id"],
         "submission": submission["id"],
         "job": submission["jobs"][0]["id"],
         "datanode": task["input_ids"][0],
         "token": spare.record.id,
+        "blocked_job": blocked["jobs"][0]["id"],
+        "blocked_submission": blocked["id"],
     }
 
 
@@ -217,7 +227,7 @@ def test_declared_roles_are_enforced_on_every_route(app: Flask, tokens: dict[Rol
 def test_declared_roles_match_the_contract(app: Flask) -> None:
     adapter = app.url_map.bind("localhost")
     for c in CALLS:
-        path = c.endpoint_path.format(task="t", submission="s", job="j", datanode="d", token="k")
+        path = c.endpoint_path.format_map(defaultdict(lambda: "some-id"))
         endpoint, _ = adapter.match(path, method=c.method)
         with app.test_request_context():
             declared = declared_role(endpoint, c.method)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from api_helpers import assert_problem, bearer
 from flask import Flask
@@ -79,6 +81,22 @@ def test_the_list_never_shows_secrets_or_hashes(app: Flask, client: FlaskClient,
         secret = token["token"].split("_", 2)[2]
         assert secret not in text
         assert token["info"] in body["results"]
+
+
+def test_the_database_keeps_no_secret(app: Flask, client: FlaskClient, admin: dict[str, str]) -> None:
+    issued = create(client, admin, "admin", "look for me")
+    secret = issued["token"].split("_", 2)[2]
+    database = Path(app.extensions["runner"].settings.database_url.removeprefix("sqlite:///"))
+
+    files = [p for p in database.parent.glob(database.name + "*") if p.is_file()]
+
+    assert database in files
+    for path in files:  # the database, its WAL and shared memory
+        raw = path.read_bytes()
+        assert secret.encode() not in raw, path
+        assert issued["token"].encode() not in raw, path
+    # ... but the token works: what is kept is enough to check it.
+    assert client.get("/api/v1/tokens", headers=bearer(issued["token"])).status_code == 200
 
 
 def test_a_revoked_token_is_refused(client: FlaskClient, admin: dict[str, str]) -> None:
