@@ -7,6 +7,7 @@ import sys
 import click
 from flask.cli import FlaskGroup, routes_command, shell_command
 
+from runner.cli.schedules import scheduler, schedules
 from runner.cli.serve import serve
 from runner.cli.tokens import token
 from runner.cli.validate import validate
@@ -27,6 +28,8 @@ def cli() -> None:
 cli.add_command(serve)
 cli.add_command(validate)
 cli.add_command(token)
+cli.add_command(schedules)
+cli.add_command(scheduler)
 cli.add_command(routes_command)
 cli.add_command(shell_command)
 

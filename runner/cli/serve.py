@@ -9,7 +9,7 @@ from types import FrameType
 
 import click
 
-from runner.errors import ConfigError, InvalidInput
+from runner.errors import ConfigError, InvalidInput, RunnerError
 
 
 @click.command()
@@ -35,7 +35,7 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
         report_config_error(exc)
         click.echo("runner refuses to start on an invalid configuration.", err=True)
         raise SystemExit(1) from None
-    except InvalidInput as exc:
+    except (InvalidInput, RunnerError) as exc:
         click.echo(f"error: {exc.detail}", err=True)
         raise SystemExit(1) from None
 
