@@ -118,6 +118,10 @@ class Orchestrator:
         # Cancel requests answered this turn: released once the turn's changes are written.
         self._answered: list[_Cancel] = []
         self._next_heartbeat = 0.0
+        # Jobs marked RUNNING whose state is not yet written: handed to the executor only
+        # once it is, even when a write fails and must be tried again.
+        self._to_dispatch: list[JobSpec] = []
+        self._write_failed = False
         # Changes not yet written.
         self._dirty_jobs: dict[str, Job] = {}
         self._dirty_subs: set[str] = set()
@@ -188,6 +192,8 @@ class Orchestrator:
     def _sleep_time(self) -> float | None:
         if not self._inbox.empty():
             return 0.0
+        if self._write_failed:
+            return 1.0
         now = time.monotonic()
         due = [t[0] for t in self._timeouts[:1]] + [t[0] for t in self._retries[:1]]
         if self._running:
@@ -220,10 +226,19 @@ class Orchestrator:
             else:
                 self._on_reported(event)
         self._fire_timers(now)
-        picked = self._pick(now)
-        self._flush(now)
-        for spec in picked:
+        self._to_dispatch += self._pick(now)
+        try:
+            self._flush(now)
+        except Exception:
+            # The database refused (locked past the busy timeout, disk full, ...): nothing
+            # is lost, the same changes are written on the next turn, a second later.
+            self._write_failed = True
+            log.exception("writing the orchestrator's state failed; retrying")
+            return
+        self._write_failed = False
+        for spec in self._to_dispatch:
             self.executor.dispatch(spec)
+        self._to_dispatch = []
         for command in self._answered:
             command.done.set()
         self._answered = []
@@ -576,7 +591,7 @@ class Orchestrator:
 
     def _pick(self, now: datetime) -> list[JobSpec]:
         picked: list[JobSpec] = []
-        free = self.executor.free_slots()
+        free = self.executor.free_slots() - len(self._to_dispatch)
         while free > 0 and self._ready:
             state = self._jobs.get(self._ready.popleft())
             if state is None or state.job.status is not JobStatus.PENDING:

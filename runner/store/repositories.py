@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Row, and_, bindparam, delete, func, insert, select, update
+from sqlalchemy import Connection, Engine, Row, and_, bindparam, delete, func, insert, literal_column, select, update
 from sqlalchemy.exc import IntegrityError
 
 from runner.domain.entities import DataNode, EntityType, Job, JobError, LogEntry, Scenario, Sequence, Submission, Task
@@ -21,6 +21,7 @@ from runner.domain.schedule import Schedule, ScheduleState, parse_spec
 from runner.errors import Conflict, PreconditionFailed, RaceLost
 from runner.store import tables as t
 from runner.store.db import reading, writing
+from runner.store.fast import Prepared, js, ts
 
 # SQLite's default limit on bound parameters is 32766; stay far below for IN (...) lists.
 _CHUNK = 900
@@ -74,7 +75,7 @@ _MARK_WRITTEN = (
         last_edit_date=bindparam("b_at"),
         updated_at=bindparam("b_at"),
         edited_by=bindparam("b_by"),
-        version=t.data_nodes.c.version + 1,
+        version=t.data_nodes.c.version + literal_column("1"),
     )
 )
 _SAVE_SUBMISSIONS = (
@@ -237,6 +238,11 @@ class Store:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        dialect = engine.dialect
+        self._save_jobs = Prepared(_SAVE_JOBS, dialect)
+        self._mark_written = Prepared(_MARK_WRITTEN, dialect)
+        self._save_submissions = Prepared(_SAVE_SUBMISSIONS, dialect)
+        self._insert_logs = Prepared(_INSERT_LOGS, dialect)
 
     # tokens
 
@@ -389,10 +395,7 @@ class Store:
         if conn is None:
             with writing(self.engine) as c:
                 return self.mark_written(edits, c)
-        conn.execute(
-            _MARK_WRITTEN,
-            [{"b_id": i, "b_at": at, "b_by": by} for i, at, by in edits],
-        )
+        self._mark_written.run(conn, [{"b_id": i, "b_at": ts(at), "b_by": by} for i, at, by in edits])
 
     # submissions and jobs
 
@@ -505,24 +508,24 @@ class Store:
         """Write the mutable fields of many jobs in one executemany."""
         if not jobs:
             return
-        conn.execute(
-            _SAVE_JOBS,
+        self._save_jobs.run(
+            conn,
             [
                 {
                     "b_id": j.id,
                     "b_status": j.status.value,
                     "b_msg": j.status_msg,
                     "b_pct": j.status_percent,
-                    "b_updated": j.updated_at,
-                    "b_started": j.started_at,
-                    "b_finished": j.finished_at,
-                    "b_canceled": j.canceled_at,
+                    "b_updated": ts(j.updated_at),
+                    "b_started": ts(j.started_at),
+                    "b_finished": ts(j.finished_at),
+                    "b_canceled": ts(j.canceled_at),
                     "b_etype": j.error.type if j.error else None,
                     "b_emsg": j.error.message if j.error else None,
                     "b_etb": j.error.traceback if j.error else None,
                     "b_attempts": j.attempts,
-                    "b_not_before": j.not_before,
-                    "b_history": j.history,
+                    "b_not_before": ts(j.not_before),
+                    "b_history": js(j.history),
                 }
                 for j in jobs
             ],
@@ -533,9 +536,8 @@ class Store:
     ) -> None:
         if not rows:
             return
-        conn.execute(
-            _SAVE_SUBMISSIONS,
-            [{"b_id": i, "b_status": s.value, "b_at": at, "b_fin": fin} for i, s, at, fin in rows],
+        self._save_submissions.run(
+            conn, [{"b_id": i, "b_status": st.value, "b_at": ts(at), "b_fin": ts(fin)} for i, st, at, fin in rows]
         )
 
     # scenarios and sequences
@@ -673,21 +675,20 @@ class Store:
     # job logs and heartbeats
 
     def add_logs(self, entries: Sequence_[LogEntry], conn: Connection) -> None:
-        if entries:
-            conn.execute(
-                _INSERT_LOGS,
-                [
-                    {
-                        "job_id": e.job_id,
-                        "idx": e.idx,
-                        "level": e.level,
-                        "msg": e.msg,
-                        "status_percent": e.status_percent,
-                        "timestamp": e.timestamp,
-                    }
-                    for e in entries
-                ],
-            )
+        self._insert_logs.run(
+            conn,
+            [
+                {
+                    "job_id": e.job_id,
+                    "idx": e.idx,
+                    "level": e.level,
+                    "msg": e.msg,
+                    "status_percent": e.status_percent,
+                    "timestamp": ts(e.timestamp),
+                }
+                for e in entries
+            ],
+        )
 
     def next_log_idx(self, job_ids: Sequence_[str], conn: Connection) -> dict[str, int]:
         out: dict[str, int] = {}

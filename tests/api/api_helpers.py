@@ -43,6 +43,8 @@ make_tokens = _root.make_tokens
 CSV_CONFIG = Path(__file__).resolve().parent / "fixtures" / "csv_nodes"
 # A config with a task that takes a typed float parameter (jobs.toml only has `sleep`).
 FLOAT_CONFIG = Path(__file__).resolve().parent / "fixtures" / "float_params"
+# A task whose float params default to TOML's nan and inf.
+NAN_DEFAULTS_CONFIG = Path(__file__).resolve().parent / "fixtures" / "nan_defaults"
 
 PROBLEM_JSON = "application/problem+json"
 

@@ -289,12 +289,6 @@ def test_nan_and_infinity_are_malformed_json(client: FlaskClient, admin: dict[st
     assert_problem(response, response.status_code)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: runner/api/blueprint.py StrictParser rejects the NaN/Infinity literals only; a number beyond "
-    "the double range (1e999) still parses to inf, a pickle data node takes it with 200, and /read then "
-    "answers 409 forever; it should be refused like NaN (400)",
-)
 @pytest.mark.parametrize("number", ["1e999", "-1e999"])
 def test_numbers_beyond_the_double_range_are_refused(client: FlaskClient, admin: dict[str, str], number: str) -> None:
     task = create_task(client, admin, "double_blocked")
