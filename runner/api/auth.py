@@ -71,7 +71,9 @@ def _check() -> Response | None:
     if scheme.lower() != "bearer" or not token.strip():
         return problem(401, "send a token: Authorization: Bearer <token>", headers=CHALLENGE)
     ctx = current_app.extensions["runner"]
-    held = token_service.role_of(ctx.store, token.strip(), current_app.config["RUNNER_ADMIN_TOKEN_HASH"])
+    held = token_service.role_of(
+        ctx.store, token.strip(), current_app.config["RUNNER_ADMIN_TOKEN_HASH"], current_app.extensions["runner.tokens"]
+    )
     if held is None:
         return problem(401, "the token is unknown or revoked", headers=CHALLENGE)
     assert isinstance(role, Role)
@@ -82,4 +84,5 @@ def _check() -> Response | None:
 
 
 def init_app(app: Flask) -> None:
+    app.extensions["runner.tokens"] = token_service.TokenCache()
     app.before_request(_check)

@@ -7,7 +7,10 @@ from typing import Any
 from flask.views import MethodView
 from runner.api.blueprint import Blueprint
 
+from flask import Response
+
 from runner.api import schemas as s
+from runner.api import views
 from runner.api.auth import require
 from runner.api.context import ctx, page, paged
 from runner.auth.roles import Role
@@ -24,14 +27,14 @@ class Jobs(MethodView):
     @require(Role.READER)
     @jobs_blp.arguments(s.JobListArgs, location="query")
     @jobs_blp.response(200, s.JobPage)
-    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+    def get(self, args: dict[str, Any]) -> Response:
         """List jobs, newest first"""
         p = page(args)
         status = args.get("status")
         items, total = service.list_jobs(
             ctx(), p, status.value if status else None, args.get("task_id"), args.get("submission_id")
         )
-        return paged(items, total, p)
+        return views.respond(paged([views.job(j) for j in items], total, p))
 
 
 @jobs_blp.route("/<job_id>")
@@ -39,9 +42,9 @@ class JobItem(MethodView):
     @require(Role.READER)
     @jobs_blp.response(200, s.JobOnly)
     @jobs_blp.alt_response(404, description="No job has this id")
-    def get(self, job_id: str) -> dict[str, Any]:
+    def get(self, job_id: str) -> Response:
         """Get a job: its status, why it waits, its error"""
-        return {"job": service.get_job(ctx(), job_id)}
+        return views.respond({"job": views.job(service.get_job(ctx(), job_id))})
 
 
 @jobs_blp.route("/<job_id>/logs")
@@ -74,12 +77,12 @@ class Submissions(MethodView):
     @require(Role.READER)
     @submissions_blp.arguments(s.SubmissionListArgs, location="query")
     @submissions_blp.response(200, s.SubmissionPage)
-    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+    def get(self, args: dict[str, Any]) -> Response:
         """List submissions, newest first"""
         p = page(args)
         status = args.get("status")
         items, total = service.list_submissions(ctx(), p, args.get("entity_id"), status.value if status else None)
-        return paged(items, total, p)
+        return views.respond(paged([views.submission(x) for x in items], total, p))
 
 
 @submissions_blp.route("/<submission_id>")
@@ -87,9 +90,9 @@ class SubmissionItem(MethodView):
     @require(Role.READER)
     @submissions_blp.response(200, s.SubmissionOnly)
     @submissions_blp.alt_response(404, description="No submission has this id")
-    def get(self, submission_id: str) -> dict[str, Any]:
+    def get(self, submission_id: str) -> Response:
         """Get a submission and its jobs"""
-        return {"submission": service.get_submission(ctx(), submission_id)}
+        return views.respond({"submission": views.submission(service.get_submission(ctx(), submission_id))})
 
 
 @submissions_blp.route("/<submission_id>/cancel")

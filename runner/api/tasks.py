@@ -7,13 +7,22 @@ from typing import Any
 from flask.views import MethodView
 from runner.api.blueprint import Blueprint
 
+from flask import Response
+
 from runner.api import schemas as s
+from runner.api import views
 from runner.api.auth import require
 from runner.api.context import ctx, page, paged
 from runner.auth.roles import Role
+from runner.domain.entities import Task
 from runner.services import tasks as service
 
 blp = Blueprint("tasks", __name__, url_prefix="/api/v1/tasks", description="Tasks: instantiate, read, delete, submit")
+
+
+def _created(task: Task) -> Response:
+    payload = {"message": f"task {task.id} created", "task": views.task(task)}
+    return views.respond(payload, 201, {"Location": f"/api/v1/tasks/{task.id}"})
 
 
 @blp.route("")
@@ -21,20 +30,19 @@ class Tasks(MethodView):
     @require(Role.READER)
     @blp.arguments(s.TaskListArgs, location="query")
     @blp.response(200, s.TaskPage)
-    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+    def get(self, args: dict[str, Any]) -> Response:
         """List tasks, oldest first"""
         p = page(args)
         items, total = service.list_tasks(ctx(), p, args.get("config_id"))
-        return paged(items, total, p)
+        return views.respond(paged([views.task(t) for t in items], total, p))
 
     @require(Role.EDITOR)
     @blp.arguments(s.ConfigIdArgs, location="query")
     @blp.response(201, s.TaskEnvelope)
     @blp.alt_response(404, description="No task config has this id")
-    def post(self, args: dict[str, Any]) -> tuple[dict[str, Any], int, dict[str, str]]:
+    def post(self, args: dict[str, Any]) -> Response:
         """Create a task from its config id"""
-        task = service.create_task(ctx(), args["config_id"])
-        return {"message": f"task {task.id} created", "task": task}, 201, {"Location": f"/api/v1/tasks/{task.id}"}
+        return _created(service.create_task(ctx(), args["config_id"]))
 
 
 @blp.route("/<task_id>")
@@ -42,18 +50,17 @@ class TaskItem(MethodView):
     @require(Role.READER)
     @blp.response(200, s.TaskOnly)
     @blp.alt_response(404, description="No task has this id")
-    def get(self, task_id: str) -> dict[str, Any]:
+    def get(self, task_id: str) -> Response:
         """Get a task"""
-        return {"task": service.get_task(ctx(), task_id)}
+        return views.respond({"task": views.task(service.get_task(ctx(), task_id))})
 
     @require(Role.EDITOR)
     @blp.arguments(s.ConfigIdArgs, location="query")
     @blp.response(201, s.TaskEnvelope)
     @blp.alt_response(409, description="A task with this id exists")
-    def put(self, args: dict[str, Any], task_id: str) -> tuple[dict[str, Any], int, dict[str, str]]:
+    def put(self, args: dict[str, Any], task_id: str) -> Response:
         """Create a task with the given id from its config id"""
-        task = service.create_task(ctx(), args["config_id"], task_id=task_id)
-        return {"message": f"task {task.id} created", "task": task}, 201, {"Location": f"/api/v1/tasks/{task.id}"}
+        return _created(service.create_task(ctx(), args["config_id"], task_id=task_id))
 
     @require(Role.EDITOR)
     @blp.response(200, s.Message)
@@ -72,16 +79,15 @@ class TaskSubmit(MethodView):
     @blp.arguments(s.TaskSubmitBody, required=False)
     @blp.response(202, s.SubmitEnvelope)
     @blp.alt_response(404, description="No task has this id")
-    def post(self, args: dict[str, Any], body: dict[str, Any], task_id: str) -> tuple[dict[str, Any], int, dict[str, str]]:
+    def post(self, args: dict[str, Any], body: dict[str, Any], task_id: str) -> Response:
         """Submit a task; `?upstream=true` runs the producers of its stale inputs first"""
         c = ctx()
-        submission = service.submit_task(
+        task, submission = service.submit_task(
             c, task_id, body.get("params"), timeout=body.get("timeout"), upstream=args["upstream"]
         )
-        task = service.get_task(c, task_id)
-        location = f"/api/v1/submissions/{submission.id}"
-        return (
-            {"message": f"task {task_id} submitted", "task": task, "submission": submission},
-            202,
-            {"Location": location},
-        )
+        payload = {
+            "message": f"task {task_id} submitted",
+            "task": views.task(task),
+            "submission": views.submission(submission),
+        }
+        return views.respond(payload, 202, {"Location": f"/api/v1/submissions/{submission.id}"})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import current_app
 from flask.views import MethodView
 from runner.api.blueprint import Blueprint
 
@@ -45,5 +46,5 @@ class TokenItem(MethodView):
     @blp.alt_response(404, description="No token has this id")
     def delete(self, token_id: str) -> dict[str, Any]:
         """Revoke a token"""
-        service.revoke_token(ctx().store, token_id)
+        service.revoke_token(ctx().store, token_id, current_app.extensions["runner.tokens"])
         return {"message": f"token {token_id} revoked"}

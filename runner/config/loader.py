@@ -9,6 +9,7 @@ and ConfigError carries them all, so a user fixes a file in one round trip.
 from __future__ import annotations
 
 import codecs
+import math
 import os
 import re
 import tomllib
@@ -223,6 +224,16 @@ def _infer_type(value: Any) -> ParamType:
     return next((t for t in order if _PY_TYPES[t](value)), ParamType.ANY)
 
 
+def _has_non_finite(value: Any) -> bool:
+    if isinstance(value, float):
+        return not math.isfinite(value)
+    if isinstance(value, list):
+        return any(_has_non_finite(v) for v in value)
+    if isinstance(value, dict):
+        return any(_has_non_finite(v) for v in value.values())
+    return False
+
+
 def _param(name: str, spec: Any, fields: Fields) -> ParamConfig | None:
     """A plain value is the default (type inferred); a table {type, default, description} is a spec.
 
@@ -236,6 +247,9 @@ def _param(name: str, spec: Any, fields: Fields) -> ParamConfig | None:
     if spec is INVALID:
         return ParamConfig(name=name)
     if not (isinstance(spec, dict) and spec and set(spec) <= _PARAM_SPEC_KEYS):
+        if _has_non_finite(spec):
+            fields.error(key, f"default {spec!r} is not a finite number; params travel as JSON, which has no NaN or inf")
+            return ParamConfig(name=name)
         return ParamConfig(name=name, type=_infer_type(spec), default=spec)
     default = spec.get("default", MISSING)
     param_type = _infer_type(default) if default is not MISSING else ParamType.ANY
@@ -248,6 +262,11 @@ def _param(name: str, spec: Any, fields: Fields) -> ParamConfig | None:
             fields.error(f"{key}.type", f"unknown param type {declared!r}; expected one of {known}")
             param_type = ParamType.ANY
     if default is INVALID:
+        default = MISSING
+    elif default is not MISSING and _has_non_finite(default):
+        fields.error(
+            f"{key}.default", f"default {default!r} is not a finite number; params travel as JSON, which has no NaN or inf"
+        )
         default = MISSING
     elif default is not MISSING and not _PY_TYPES[param_type](default):
         fields.error(f"{key}.default", f"default {default!r} does not match type {param_type}")

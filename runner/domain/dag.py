@@ -24,6 +24,8 @@ def build(tasks: Iterable[Task]) -> nx.DiGraph:
 
 def task_order(tasks: list[Task]) -> list[Task]:
     """Tasks in an order where every producer comes before its consumers."""
+    if len(tasks) < 2:
+        return list(tasks)
     by_id = {t.id: t for t in tasks}
     graph = build(tasks)
     return [by_id[n] for n in nx.topological_sort(graph) if n in by_id]

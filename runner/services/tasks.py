@@ -80,7 +80,7 @@ def submit_task(
     params: dict[str, Any] | None = None,
     timeout: float | None = None,
     upstream: bool = False,
-) -> Submission:
+) -> tuple[Task, Submission]:
     """Submit one task; with upstream=True also the producers of its stale or missing inputs."""
     task = get_task(ctx, task_id)
     tasks = [task]
@@ -91,7 +91,7 @@ def submit_task(
             tasks = stale_upstream(ctx, task, list(siblings.values()))
     if len(tasks) > 1 and params:
         raise InvalidInput("params apply to a single task: submit without upstream=true to pass them")
-    return submissions.submit(ctx, EntityType.TASK, task.id, tasks, params=params, timeout=timeout)
+    return task, submissions.submit(ctx, EntityType.TASK, task.id, tasks, params=params, timeout=timeout)
 
 
 def stale_upstream(ctx: Context, task: Task, siblings: list[Task]) -> list[Task]:

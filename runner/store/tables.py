@@ -89,7 +89,7 @@ tasks = Table(
     Column("skippable", Boolean, nullable=False),
     Column("params", JSON, nullable=False),
     Column("scenario_id", String(200), index=True),
-    Column("created_at", EpochTime, nullable=False, index=True),
+    Column("created_at", EpochTime, nullable=False),
     Column("updated_at", EpochTime, nullable=False),
     Column("version", Integer, nullable=False),
 )
@@ -101,7 +101,7 @@ submissions = Table(
     Column("entity_type", String(20), nullable=False),
     Column("entity_id", String(200), nullable=False, index=True),
     Column("status", String(20), nullable=False, index=True),
-    Column("created_at", EpochTime, nullable=False, index=True),
+    Column("created_at", EpochTime, nullable=False),
     Column("updated_at", EpochTime, nullable=False),
     Column("finished_at", EpochTime),
     # Set when a schedule made this submission: at most one per schedule and due time.
@@ -119,7 +119,7 @@ jobs = Table(
     Column("status", String(20), nullable=False, index=True),
     Column("status_msg", Text, nullable=False),
     Column("status_percent", Float),
-    Column("created_at", EpochTime, nullable=False, index=True),
+    Column("created_at", EpochTime, nullable=False),
     Column("updated_at", EpochTime, nullable=False),
     Column("started_at", EpochTime),
     Column("finished_at", EpochTime),
@@ -139,6 +139,11 @@ jobs = Table(
 )
 
 Index("ix_jobs_task_id_status", jobs.c.task_id, jobs.c.status)
+# Pages are ordered by (created_at, id): with these an OFFSET walks an index, not a sort.
+Index("ix_jobs_created_at_id", jobs.c.created_at, jobs.c.id)
+Index("ix_tasks_created_at_id", tasks.c.created_at, tasks.c.id)
+Index("ix_submissions_created_at_id", submissions.c.created_at, submissions.c.id)
+Index("ix_data_nodes_created_at_id", data_nodes.c.created_at, data_nodes.c.id)
 
 scenarios = Table(
     "scenarios",

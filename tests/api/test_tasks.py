@@ -509,13 +509,6 @@ def test_config_catalog_unknown_id_is_404(client: FlaskClient, admin: dict[str, 
     assert "no_such_config" in body["detail"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: runner/config/loader.py _param accepts TOML nan/inf as a float param's default; then "
-    "GET /api/v1/configs/tasks answers 409 for the whole catalog (runner/api/configs.py jsonable), and "
-    "POST /api/v1/tasks answers 201 with `NaN`/`Infinity` in its body (not JSON), as does every later "
-    "task listing; the config should be refused at load, or the API should never emit them",
-)
 def test_non_finite_param_defaults_never_reach_the_api(make_app: Callable[..., Flask]) -> None:
     try:
         app = make_app(config=NAN_DEFAULTS_CONFIG)

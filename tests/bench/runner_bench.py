@@ -115,7 +115,7 @@ def latency(count: int, workers: int) -> dict[str, Any]:
         task = tasks.create_task(bench.ctx, "noop")
         for i in range(count + 10):
             t0 = time.perf_counter()
-            submission = tasks.submit_task(bench.ctx, task.id)
+            _, submission = tasks.submit_task(bench.ctx, task.id)
             bench.wait(submission.id, 60)
             if i >= 10:  # the first ones warm the workers up
                 samples.append(time.perf_counter() - t0)
@@ -173,6 +173,109 @@ def memory(checkpoints: list[int], workers: int, batch: int) -> dict[str, Any]:
         bench.close()
 
 
+REST_TOKEN = "bench-admin-token-for-loopback-only-0123456789"
+REST_OPS = ("get_task", "list_tasks", "create_task", "submit_task")
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _get_json(port: int, path: str) -> Any:
+    import urllib.request
+
+    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers={"Authorization": f"Bearer {REST_TOKEN}"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.loads(response.read())
+
+
+def rest(tasks_total: int, seconds: float, max_requests: int, concurrencies: list[int]) -> dict[str, Any]:
+    """`runner serve` in its own process, driven over loopback by tests.bench.loadgen."""
+    import os
+    import random
+    import signal
+
+    from runner.services import scenarios
+    from tests.bench.loadgen import run_phase
+
+    workdir = Path(tempfile.mkdtemp(prefix="runner-bench-rest-"))
+    config = workloads.scenario_config(workdir / "config", tasks_total, "independent")
+    # The tasks to read, list and submit: one scenario of them, made before the server starts.
+    setup = Runner(config, workdir, workers=1)
+    task_ids = scenarios.create_scenario(setup.ctx, "bench").task_ids
+    setup.close()
+
+    port = _free_port()
+    env = {
+        **os.environ,
+        "RUNNER_CONFIG": str(config),
+        "RUNNER_DATABASE_URL": f"sqlite:///{workdir / 'runner.db'}",
+        "RUNNER_STORAGE_DIR": str(workdir / "data"),
+        "RUNNER_PORT": str(port),
+        "RUNNER_ADMIN_TOKEN": REST_TOKEN,
+        "RUNNER_SCHEDULER": "false",
+    }
+    runner_cli = Path(sys.executable).parent / "runner"
+    log = open(workdir / "server.log", "wb")
+    server = subprocess.Popen([str(runner_cli), "serve"], env=env, stdout=log, stderr=log)
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                _get_json(port, "/healthz")
+                break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError((workdir / "server.log").read_text()) from None
+                time.sleep(0.2)
+        makers = {
+            "get_task": lambda r: ("GET", f"/api/v1/tasks/{r.choice(task_ids)}", None),
+            "list_tasks": lambda r: ("GET", f"/api/v1/tasks?limit=100&offset={r.randrange(0, tasks_total - 100)}", None),
+            "create_task": lambda r: ("POST", "/api/v1/tasks?config_id=t0", None),
+            "submit_task": lambda r: ("POST", f"/api/v1/tasks/submit/{r.choice(task_ids)}", None),
+        }
+        headers = {"Authorization": f"Bearer {REST_TOKEN}"}
+        phases: dict[str, Any] = {}
+        for op in REST_OPS:
+            for concurrency in concurrencies:
+                result = run_phase(port, makers[op], concurrency, seconds, max_requests, headers)
+                phases[f"{op}@{concurrency}"] = result.summary()
+                if op == "submit_task":
+                    _drain(port)
+        return {
+            "command": "rest",
+            "tasks_total": tasks_total,
+            "phases": phases,
+            "note": "runner serve (waitress, SQLite, local workers) in its own process; "
+            "a keep-alive Python client on loopback; a bearer token on every request",
+        }
+    finally:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        log.close()
+
+
+def _drain(port: int, timeout: float = 300) -> None:
+    """Wait until the jobs that a submit phase queued have all run."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        busy = sum(
+            _get_json(port, f"/api/v1/jobs?status={status}&limit=1")["total"]
+            for status in ("SUBMITTED", "PENDING", "RUNNING", "BLOCKED")
+        )
+        if busy == 0:
+            return
+        time.sleep(0.2)
+    raise TimeoutError("the server did not drain its queued jobs")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser()
     sub = parser.add_subparsers(dest="command", required=True)
@@ -187,6 +290,11 @@ def main(argv: list[str] | None = None) -> None:
     p = sub.add_parser("config")
     p.add_argument("--n", type=int, default=1000)
     p.add_argument("--repeat", type=int, default=5)
+    p = sub.add_parser("rest")
+    p.add_argument("--tasks", type=int, default=10_000)
+    p.add_argument("--seconds", type=float, default=5.0)
+    p.add_argument("--max-requests", type=int, default=20_000)
+    p.add_argument("--concurrency", type=int, nargs="+", default=[1, 16])
     p = sub.add_parser("memory")
     p.add_argument("--jobs", type=int, nargs="+", default=[10_000, 100_000])
     p.add_argument("--batch", type=int, default=1000)
@@ -198,6 +306,8 @@ def main(argv: list[str] | None = None) -> None:
         result = latency(args.count, args.workers)
     elif args.command == "config":
         result = config(args.n, args.repeat)
+    elif args.command == "rest":
+        result = rest(args.tasks, args.seconds, args.max_requests, args.concurrency)
     else:
         result = memory(args.jobs, args.workers, args.batch)
     print(json.dumps(result))

@@ -243,9 +243,10 @@ def wait_all_completed(jobs: list[Any], poll_interval: float) -> int:
     order and a finished one is never re-read, so a poll normally costs one repository read.
 
     A read can fail transiently: Taipy saves an entity with a plain Path.write_text (truncate,
-    then write), so a reader racing the dispatcher's callback thread can see a half-written JSON
-    file. Taipy's own wait loop swallows every exception for that reason; we retry too, but count
-    the failures and give up if they persist.
+    then write) from the dispatcher's callback thread, so a reader can meet a half-written JSON
+    file. Taipy only retries an *empty* file (once, after 0.2 s); a truncated one raises out of
+    `job.status`. Taipy's own wait loop swallows every exception; we retry too, but count the
+    failures (reported as status_read_errors) and give up if they persist.
     """
     from taipy.core import Status
 
@@ -466,7 +467,9 @@ class ChildStopped(Exception):
     def record(self, output: JsonDict) -> JsonDict:
         """Note the stop in the command's output; return whatever partial result there is."""
         if self.timed_out:
-            output.update(timed_out=True, timed_out_phase=self.partial.get("phase"))
+            output["timed_out"] = True
+            if "phase" in self.partial:
+                output["timed_out_phase"] = self.partial["phase"]
         else:
             output["error"] = str(self)
         return self.partial
@@ -957,6 +960,9 @@ def run_parent(args: argparse.Namespace) -> int:
                 emit({"command": "serve-rest", "port": args.port, "error": reason})
                 return 1
             return 0
+        # SIGTERM becomes SystemExit so the finally blocks still kill the child's session and
+        # delete the files.
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
         output = COMMANDS[args.command](args, root)
         emit(output)
         return 1 if "error" in output else 0
