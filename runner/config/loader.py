@@ -527,24 +527,38 @@ def _core_and_job(sections: list[_Section], issues: Issues) -> tuple[CoreConfig,
 
 
 def _resolve_functions(tasks: dict[str, TaskConfig], core: CoreConfig, issues: Issues) -> None:
-    """Normalise every task's function reference in place, and check how it will be called."""
+    """Normalise every task's function reference in place, and check how it will be called.
+
+    Many tasks share one function: each (directory, reference) is resolved once, and each
+    (function, call shape) checked once.
+    """
     policies: dict[str, functions.ModulePolicy] = {}
+    resolved: dict[tuple[str, str], tuple[Any, Any] | functions.FunctionRefError] = {}
+    calls: dict[tuple[str, int, tuple[str, ...]], list[tuple[str, str]]] = {}
     for id_, task in tasks.items():
         if not task.function or task.location is None:
             continue  # missing or undecodable: already reported
         directory = os.path.dirname(task.location.file)
         if directory not in policies:
             policies[directory] = functions.ModulePolicy.for_directory(directory, core.allowed_modules)
-        policy = policies[directory]
-        try:
-            ref, fn = functions.resolve_reference(task.function, policy)
-        except functions.FunctionRefError as exc:
-            issues.error(str(exc), at(task.location, "function"))
+        key = (directory, task.function)
+        if key not in resolved:
+            try:
+                resolved[key] = functions.resolve_reference(task.function, policies[directory])
+            except functions.FunctionRefError as exc:
+                resolved[key] = exc
+        outcome = resolved[key]
+        if isinstance(outcome, functions.FunctionRefError):
+            issues.error(str(outcome), at(task.location, "function"))
             continue
+        ref, fn = outcome
         tasks[id_] = replace(task, function=str(ref))
-        names = [p.name for p in task.params]
-        for key, message in functions.check_call(fn, str(ref), len(task.inputs), names):
-            issues.error(message, at(task.location, key))
+        names = tuple(p.name for p in task.params)
+        shape = (str(ref), len(task.inputs), names)
+        if shape not in calls:
+            calls[shape] = list(functions.check_call(fn, str(ref), len(task.inputs), list(names)))
+        for problem_key, message in calls[shape]:
+            issues.error(message, at(task.location, problem_key))
 
 
 def _build_schedules(
