@@ -24,3 +24,7 @@ clean:
 
 lint: $(STAMP)
 	$(BIN)/lint-imports setup.cfg
+
+# The benchmark against Taipy (installed on first use into .bench/taipy-venv). QUICK=1: < 3 min.
+bench: $(STAMP)
+	$(BIN)/python -m tests.bench.bench $(if $(QUICK),--quick)
