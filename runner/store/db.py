@@ -8,6 +8,7 @@ busy timeout instead of failing with "database is locked" when a read lock must 
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -66,10 +67,32 @@ def durability(engine: Engine) -> dict[str, str]:
         }
 
 
+_WRITE_LOCKS: dict[int, threading.Lock] = {}
+_WRITE_LOCKS_GUARD = threading.Lock()
+
+
+def _write_lock(engine: Engine) -> threading.Lock | None:
+    """SQLite has one writer at a time. Threads of this process queue on a lock for it.
+
+    Without the lock they would queue in SQLite's busy handler, which sleeps and retries:
+    unfair under load (one writer can lose again and again until its timeout) and slow.
+    Other processes still wait on the busy timeout.
+    """
+    if engine.dialect.name != "sqlite":
+        return None
+    with _WRITE_LOCKS_GUARD:
+        return _WRITE_LOCKS.setdefault(id(engine), threading.Lock())
+
+
 @contextmanager
 def writing(engine: Engine) -> Iterator[Connection]:
     """A write transaction: committed on success, rolled back on any exception."""
-    with engine.connect().execution_options(write=True) as conn, conn.begin():
+    lock = _write_lock(engine)
+    if lock is None:
+        with engine.connect().execution_options(write=True) as conn, conn.begin():
+            yield conn
+        return
+    with lock, engine.connect().execution_options(write=True) as conn, conn.begin():
         yield conn
 
 

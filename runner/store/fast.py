@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Dialect
@@ -40,3 +40,29 @@ class Prepared:
             cursor.executemany(self.sql, params)
         finally:
             cursor.close()
+
+
+class Query:
+    """A SELECT compiled once, fetched as plain tuples (the caller converts the columns)."""
+
+    def __init__(self, statement: Executable, dialect: Dialect) -> None:
+        compiled = statement.compile(dialect=dialect)  # type: ignore[attr-defined]
+        self.sql = str(compiled)
+        self.order: list[str] | None = list(compiled.positiontup) if compiled.positional else None
+
+    def rows(self, conn: Connection, params: dict[str, Any]) -> list[tuple[Any, ...]]:
+        args: Any = tuple(params[k] for k in self.order) if self.order is not None else params
+        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        try:
+            cursor.execute(self.sql, args)
+            return list(cursor.fetchall())
+        finally:
+            cursor.close()
+
+
+def when(value: float | None) -> datetime | None:
+    return None if value is None else datetime.fromtimestamp(value, UTC)
+
+
+def unjs(value: str | None) -> Any:
+    return None if value is None else json.loads(value)

@@ -21,7 +21,7 @@ from runner.domain.schedule import Schedule, ScheduleState, parse_spec
 from runner.errors import Conflict, PreconditionFailed, RaceLost
 from runner.store import tables as t
 from runner.store.db import reading, writing
-from runner.store.fast import Prepared, js, ts
+from runner.store.fast import Prepared, Query, js, ts, unjs, when
 
 # SQLite's default limit on bound parameters is 32766; stay far below for IN (...) lists.
 _CHUNK = 900
@@ -83,6 +83,18 @@ _SAVE_SUBMISSIONS = (
     .where(t.submissions.c.id == bindparam("b_id"))
     .values(status=bindparam("b_status"), updated_at=bindparam("b_at"), finished_at=bindparam("b_fin"))
 )
+_TASK_BY_ID = select(t.tasks).where(t.tasks.c.id == bindparam("id"))
+_TASK_ORDER = (t.tasks.c.created_at, t.tasks.c.id)
+_TASKS_PAGE = select(t.tasks).order_by(*_TASK_ORDER).limit(bindparam("limit")).offset(bindparam("offset"))
+_TASKS_PAGE_OF_CONFIG = (
+    select(t.tasks)
+    .where(t.tasks.c.config_id == bindparam("config_id"))
+    .order_by(*_TASK_ORDER)
+    .limit(bindparam("limit"))
+    .offset(bindparam("offset"))
+)
+_TASKS_COUNT = select(func.count()).select_from(t.tasks)
+_TASKS_COUNT_OF_CONFIG = select(func.count()).select_from(t.tasks).where(t.tasks.c.config_id == bindparam("config_id"))
 _INSERT_LOGS = insert(t.job_logs)
 _INSERT_JOBS = insert(t.jobs)
 _INSERT_SUBMISSION = insert(t.submissions)
@@ -105,6 +117,24 @@ def _task(row: Row[Any]) -> Task:
         created_at=m["created_at"],
         updated_at=m["updated_at"],
         version=m["version"],
+    )
+
+
+def _task_raw(row: tuple[Any, ...]) -> Task:
+    """A task from a tuple of raw column values, in the table's column order."""
+    id_, config_id, function, inputs, outputs, skippable, params, scenario_id, created, updated, version = row
+    return Task(
+        id=id_,
+        config_id=config_id,
+        function=function,
+        input_ids=unjs(inputs),
+        output_ids=unjs(outputs),
+        skippable=bool(skippable),
+        params=unjs(params),
+        scenario_id=scenario_id,
+        created_at=when(created),  # type: ignore[arg-type]
+        updated_at=when(updated),  # type: ignore[arg-type]
+        version=version,
     )
 
 
@@ -243,6 +273,12 @@ class Store:
         self._mark_written = Prepared(_MARK_WRITTEN, dialect)
         self._save_submissions = Prepared(_SAVE_SUBMISSIONS, dialect)
         self._insert_logs = Prepared(_INSERT_LOGS, dialect)
+        # Reads that every API call of the task endpoints makes.
+        self._task_by_id = Query(_TASK_BY_ID, dialect)
+        self._tasks_page = Query(_TASKS_PAGE, dialect)
+        self._tasks_page_of_config = Query(_TASKS_PAGE_OF_CONFIG, dialect)
+        self._tasks_count = Query(_TASKS_COUNT, dialect)
+        self._tasks_count_of_config = Query(_TASKS_COUNT_OF_CONFIG, dialect)
 
     # tokens
 
@@ -296,8 +332,8 @@ class Store:
 
     def get_task(self, task_id: str) -> Task | None:
         with reading(self.engine) as conn:
-            row = conn.execute(select(t.tasks).where(t.tasks.c.id == task_id)).first()
-        return _task(row) if row else None
+            rows = self._task_by_id.rows(conn, {"id": task_id})
+        return _task_raw(rows[0]) if rows else None
 
     def get_tasks(self, task_ids: Sequence_[str], conn: Connection | None = None) -> dict[str, Task]:
         if conn is None:
@@ -310,17 +346,14 @@ class Store:
         return out
 
     def list_tasks(self, page: Page, config_id: str | None = None) -> tuple[list[Task], int]:
-        where = [] if config_id is None else [t.tasks.c.config_id == config_id]
+        params = {"limit": page.limit, "offset": page.offset, "config_id": config_id}
+        count, rows = (
+            (self._tasks_count, self._tasks_page) if config_id is None else (self._tasks_count_of_config, self._tasks_page_of_config)
+        )
         with reading(self.engine) as conn:
-            total = conn.execute(select(func.count()).select_from(t.tasks).where(*where)).scalar_one()
-            rows = conn.execute(
-                select(t.tasks)
-                .where(*where)
-                .order_by(t.tasks.c.created_at, t.tasks.c.id)
-                .offset(page.offset)
-                .limit(page.limit)
-            ).all()
-        return [_task(r) for r in rows], int(total)
+            total = count.rows(conn, params)[0][0]
+            found = rows.rows(conn, params)
+        return [_task_raw(r) for r in found], int(total)
 
     def delete_task(self, task_id: str) -> None:
         """Delete a task, its owned data nodes and its job history, unless a job is unfinished."""
