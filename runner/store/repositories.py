@@ -95,6 +95,14 @@ _TASKS_PAGE_OF_CONFIG = (
 )
 _TASKS_COUNT = select(func.count()).select_from(t.tasks)
 _TASKS_COUNT_OF_CONFIG = select(func.count()).select_from(t.tasks).where(t.tasks.c.config_id == bindparam("config_id"))
+# Fetching the few data nodes of a fresh submission: one statement per small count.
+_SMALL_IN = 16
+
+
+def _data_nodes_by_ids(n: int) -> Any:
+    return select(t.data_nodes).where(t.data_nodes.c.id.in_([bindparam(f"i{k}") for k in range(n)]))
+
+
 _INSERT_LOGS = insert(t.job_logs)
 _INSERT_JOBS = insert(t.jobs)
 _INSERT_SUBMISSION = insert(t.submissions)
@@ -173,6 +181,27 @@ def _data_node(row: Row[Any]) -> DataNode:
     )
 
 
+def _data_node_raw(row: tuple[Any, ...]) -> DataNode:
+    """A data node from raw column values, in the table's column order."""
+    (id_, config_id, storage_type, scope, owner_id, _share_key, path, options, validity, last_edit, edited_by,
+     created, updated, version) = row
+    return DataNode(
+        id=id_,
+        config_id=config_id,
+        storage_type=storage_type,
+        scope=scope,
+        owner_id=owner_id,
+        path=path,
+        options=unjs(options),
+        validity_period=validity,
+        last_edit_date=when(last_edit),
+        edited_by=edited_by,
+        created_at=when(created),  # type: ignore[arg-type]
+        updated_at=when(updated),  # type: ignore[arg-type]
+        version=version,
+    )
+
+
 def _data_node_values(dn: DataNode, share_key: str | None) -> dict[str, Any]:
     return {
         "id": dn.id,
@@ -244,6 +273,16 @@ def job_values(job: Job) -> dict[str, Any]:
     }
 
 
+def _job_row(job: Job) -> dict[str, Any]:
+    """A job as raw column values, for the prepared insert."""
+    values = job_values(job)
+    for key in ("created_at", "updated_at", "started_at", "finished_at", "canceled_at", "heartbeat_at", "not_before"):
+        values[key] = ts(values[key])
+    values["params"] = js(values["params"])
+    values["history"] = js(values["history"])
+    return values
+
+
 def _submission(row: Row[Any], jobs: list[Job]) -> Submission:
     m = row._mapping
     return Submission(
@@ -273,6 +312,10 @@ class Store:
         self._mark_written = Prepared(_MARK_WRITTEN, dialect)
         self._save_submissions = Prepared(_SAVE_SUBMISSIONS, dialect)
         self._insert_logs = Prepared(_INSERT_LOGS, dialect)
+        self._insert_submission = Prepared(insert(t.submissions), dialect)
+        self._insert_jobs = Prepared(insert(t.jobs), dialect)
+        self._integrity_error: type[Exception] = engine.dialect.dbapi.IntegrityError  # type: ignore[union-attr]
+        self._dns_by_ids = [Query(_data_nodes_by_ids(n), dialect) for n in range(1, _SMALL_IN + 1)]
         # Reads that every API call of the task endpoints makes.
         self._task_by_id = Query(_TASK_BY_ID, dialect)
         self._tasks_page = Query(_TASKS_PAGE, dialect)
@@ -403,7 +446,13 @@ class Store:
             with reading(self.engine) as c:
                 return self.get_data_nodes(dn_ids, c)
         out: dict[str, DataNode] = {}
-        for chunk in _chunks(list(dn_ids)):
+        ids = list(dn_ids)
+        if 0 < len(ids) <= _SMALL_IN:
+            for raw in self._dns_by_ids[len(ids) - 1].rows(conn, {f"i{k}": v for k, v in enumerate(ids)}):
+                dn = _data_node_raw(raw)
+                out[dn.id] = dn
+            return out
+        for chunk in _chunks(ids):
             for row in conn.execute(select(t.data_nodes).where(t.data_nodes.c.id.in_(chunk))):
                 out[row.id] = _data_node(row)
         return out
@@ -433,27 +482,26 @@ class Store:
     # submissions and jobs
 
     def add_submission(self, submission: Submission) -> None:
+        """Insert a submission and its jobs in one transaction (the API's submit path)."""
+        row = {
+            "id": submission.id,
+            "entity_type": submission.entity_type.value,
+            "entity_id": submission.entity_id,
+            "status": submission.status.value,
+            "created_at": ts(submission.created_at),
+            "updated_at": ts(submission.updated_at),
+            "finished_at": ts(submission.finished_at),
+            "schedule_id": submission.schedule_id,
+            "scheduled_for": ts(submission.scheduled_for),
+        }
         with writing(self.engine) as conn:
             try:
-                conn.execute(
-                    _INSERT_SUBMISSION.values(
-                        id=submission.id,
-                        entity_type=submission.entity_type.value,
-                        entity_id=submission.entity_id,
-                        status=submission.status.value,
-                        created_at=submission.created_at,
-                        updated_at=submission.updated_at,
-                        finished_at=submission.finished_at,
-                        schedule_id=submission.schedule_id,
-                        scheduled_for=submission.scheduled_for,
-                    )
-                )
-            except IntegrityError:
+                self._insert_submission.run(conn, [row])
+            except self._integrity_error:
                 raise RaceLost(
                     f"schedule {submission.schedule_id} already ran for {submission.scheduled_for}"
                 ) from None
-            if submission.jobs:
-                conn.execute(_INSERT_JOBS, [job_values(j) for j in submission.jobs])
+            self._insert_jobs.run(conn, [_job_row(j) for j in submission.jobs])
 
     def get_submission(self, submission_id: str) -> Submission | None:
         with reading(self.engine) as conn:
