@@ -128,7 +128,7 @@ def test_put_on_an_existing_id_is_409_and_leaves_the_task_alone(client: FlaskCli
     before = snapshot(client, admin)
 
     assert_problem(client.put("/api/v1/tasks/taken?config_id=greet", headers=admin), 409)
-    assert_problem(client.put(f"/api/v1/tasks/taken?config_id=double", headers=admin), 409)
+    assert_problem(client.put("/api/v1/tasks/taken?config_id=double", headers=admin), 409)
 
     assert snapshot(client, admin) == before
     assert client.get("/api/v1/tasks/taken", headers=admin).get_json()["task"] == original

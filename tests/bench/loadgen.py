@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import http.client
 import random
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -102,5 +103,5 @@ def run_phase(
         t.join()
     elapsed = time.perf_counter() - started
     if first_error:
-        print(f"loadgen: first error: {first_error[0]}", flush=True, file=__import__("sys").stderr)
+        print(f"loadgen: first error: {first_error[0]}", flush=True, file=sys.stderr)
     return PhaseResult(requests=len(latencies), errors=errors[0], seconds=elapsed, latencies=latencies)

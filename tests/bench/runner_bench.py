@@ -206,7 +206,6 @@ def _get_json(port: int, path: str) -> Any:
 def rest(tasks_total: int, seconds: float, max_requests: int, concurrencies: list[int]) -> dict[str, Any]:
     """`runner serve` in its own process, driven over loopback by tests.bench.loadgen."""
     import os
-    import random
     import signal
 
     from runner.services import scenarios

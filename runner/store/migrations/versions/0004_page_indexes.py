@@ -7,7 +7,6 @@ Create Date: 2026-11-24 14:24:10.690099
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from alembic import op
 
 
