@@ -40,7 +40,10 @@ def schedules(state: str | None) -> None:
 
 @click.command("scheduler")
 def scheduler() -> None:
-    """Run a scheduler on its own (with RUNNER_SCHEDULER=false on the servers)."""
+    """Run a scheduler on its own (with RUNNER_SCHEDULER=false on the servers).
+
+    It only makes submissions; the server's orchestrator takes them up within a second.
+    """
     from runner import create_app, shutdown
     from runner.scheduler.service import Scheduler
 
@@ -51,8 +54,6 @@ def scheduler() -> None:
     except RunnerError as exc:
         raise click.ClickException(exc.detail) from None
     ctx = app.extensions["runner"]
-    # Its runs still need an orchestrator to execute them.
-    ctx.orchestrator.start()
     worker = Scheduler(ctx)
     stop = threading.Event()
 

@@ -39,6 +39,9 @@ from runner.store.repositories import Store
 log = logging.getLogger(__name__)
 
 HEARTBEAT_SECONDS = 5.0
+# How often the store is asked for submissions made by other processes (a `runner
+# scheduler` apart, the CLI): one indexed query, whatever the number of jobs.
+FOREIGN_POLL_SECONDS = 1.0
 _NO_RETRY = RetryPolicy()
 
 
@@ -118,6 +121,7 @@ class Orchestrator:
         # Cancel requests answered this turn: released once the turn's changes are written.
         self._answered: list[_Cancel] = []
         self._next_heartbeat = 0.0
+        self._next_foreign_poll = 0.0
         # Jobs marked RUNNING whose state is not yet written: handed to the executor only
         # once it is, even when a write fails and must be tried again.
         self._to_dispatch: list[JobSpec] = []
@@ -195,7 +199,7 @@ class Orchestrator:
         if self._write_failed:
             return 1.0
         now = time.monotonic()
-        due = [t[0] for t in self._timeouts[:1]] + [t[0] for t in self._retries[:1]]
+        due = [t[0] for t in self._timeouts[:1]] + [t[0] for t in self._retries[:1]] + [self._next_foreign_poll]
         if self._running:
             due.append(self._next_heartbeat)
         return max(0.0, min(due) - now) if due else None
@@ -226,6 +230,9 @@ class Orchestrator:
             else:
                 self._on_reported(event)
         self._fire_timers(now)
+        if time.monotonic() >= self._next_foreign_poll:
+            self._next_foreign_poll = time.monotonic() + FOREIGN_POLL_SECONDS
+            self._adopt_foreign(now)
         self._to_dispatch += self._pick(now)
         try:
             self._flush(now)
@@ -285,6 +292,14 @@ class Orchestrator:
             self._running_per_config[state.task.config_id] += 1
             self._fail(state, now, policy.LOST, "lost: the process running it died (the server stopped while it ran)")
         self._flush(now)
+
+    def _adopt_foreign(self, now: datetime) -> None:
+        """Take up submissions that another process wrote and could not hand over in memory."""
+        with reading(self.store.engine) as conn:
+            waiting = self.store.submitted_ids(conn)
+        foreign = [s for s in waiting if s not in self._subs]
+        if foreign:
+            self._load_submissions(foreign, now)
 
     def _load_submissions(self, submission_ids: list[str], now: datetime) -> None:
         with reading(self.store.engine) as conn:

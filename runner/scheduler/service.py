@@ -86,6 +86,8 @@ class Scheduler:
         late = [t for t in passed if t < grace_line]
         if spec.catchup is Catchup.ALL:
             runs = passed[-spec.catchup_max :]
+        elif not late:
+            runs = passed  # every one on time (a period shorter than the scheduler's tick)
         elif spec.catchup is Catchup.ONE:
             runs = passed[-1:]
         else:

@@ -579,6 +579,10 @@ class Store:
         ).all()
         return [_job(r) for r in rows]
 
+    def submitted_ids(self, conn: Connection) -> list[str]:
+        """Submissions that no orchestrator has looked at yet."""
+        return [r[0] for r in conn.execute(select(t.submissions.c.id).where(t.submissions.c.status == "SUBMITTED"))]
+
     def jobs_of_submissions(self, submission_ids: Sequence_[str], conn: Connection) -> list[Job]:
         out: list[Job] = []
         for chunk in _chunks(list(submission_ids)):

@@ -192,7 +192,7 @@ def test_overlap_when_the_previous_run_still_goes(world, clock, overlap: str) ->
     app, client, headers, scheduler = world
     scheduler.settle = False
     # double_blocked waits forever for an input nobody writes: its run never ends by itself.
-    schedule = create(client, headers, task="double_blocked", period=60, overlap=overlap)
+    schedule = create(client, headers, task="double_blocked", period=60, offset=60, overlap=overlap)
     clock.move_to(START + timedelta(minutes=1))
     [first] = scheduler.tick()
     clock.move_to(START + timedelta(minutes=2))
@@ -241,7 +241,7 @@ def test_two_schedulers_on_one_database_never_double_run(make_app, clock) -> Non
     two = make_app(scheduler=False)  # a second process would look the same: its own engine
     client = one.test_client()
     headers = {"Authorization": f"Bearer {make_tokens(one)['admin']}"}
-    schedules = [create(client, headers, task="double", period=60) for _ in range(5)]
+    schedules = [create(client, headers, task="double", period=60, offset=60) for _ in range(5)]
     schedulers = [Settling(one.extensions["runner"], name="one"), Settling(two.extensions["runner"], name="two")]
     for minute in range(1, 6):
         clock.move_to(START + timedelta(minutes=minute))
