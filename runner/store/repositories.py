@@ -38,6 +38,29 @@ class Page:
     limit: int
 
 
+def _page(
+    conn: Connection, table: Any, where: list[Any], page: Page, newest_first: bool = False
+) -> tuple[list[Row[Any]], int]:
+    """One page of a table in (created_at, id) order, and how many rows match in all."""
+    total = conn.execute(select(func.count()).select_from(table).where(*where)).scalar_one()
+    created = table.c.created_at.desc() if newest_first else table.c.created_at
+    rows = conn.execute(
+        select(table).where(*where).order_by(created, table.c.id).offset(page.offset).limit(page.limit)
+    ).all()
+    return list(rows), int(total)
+
+
+def _delete_orphan_submissions(conn: Connection, submission_ids: Sequence_[str]) -> None:
+    """Delete the submissions among these that have no job left."""
+    for chunk in _chunks(list(submission_ids)):
+        conn.execute(
+            delete(t.submissions).where(
+                t.submissions.c.id.in_(chunk),
+                ~select(t.jobs.c.id).where(t.jobs.c.submission_id == t.submissions.c.id).exists(),
+            )
+        )
+
+
 @dataclass(frozen=True, kw_only=True, slots=True)
 class TokenRecord:
     id: str
@@ -416,14 +439,8 @@ class Store:
                 for r in conn.execute(select(t.jobs.c.submission_id).where(t.jobs.c.task_id == task_id).distinct())
             ]
             conn.execute(delete(t.jobs).where(t.jobs.c.task_id == task_id))
-            for chunk in _chunks(sub_ids):
-                # A submission whose every job is gone has nothing left to say.
-                conn.execute(
-                    delete(t.submissions).where(
-                        t.submissions.c.id.in_(chunk),
-                        ~select(t.jobs.c.id).where(t.jobs.c.submission_id == t.submissions.c.id).exists(),
-                    )
-                )
+            # A submission whose every job is gone has nothing left to say.
+            _delete_orphan_submissions(conn, sub_ids)
             conn.execute(delete(t.data_nodes).where(t.data_nodes.c.owner_id == task_id))
             conn.execute(delete(t.tasks).where(t.tasks.c.id == task_id))
 
@@ -460,15 +477,8 @@ class Store:
     def list_data_nodes(self, page: Page, config_id: str | None = None) -> tuple[list[DataNode], int]:
         where = [] if config_id is None else [t.data_nodes.c.config_id == config_id]
         with reading(self.engine) as conn:
-            total = conn.execute(select(func.count()).select_from(t.data_nodes).where(*where)).scalar_one()
-            rows = conn.execute(
-                select(t.data_nodes)
-                .where(*where)
-                .order_by(t.data_nodes.c.created_at, t.data_nodes.c.id)
-                .offset(page.offset)
-                .limit(page.limit)
-            ).all()
-        return [_data_node(r) for r in rows], int(total)
+            rows, total = _page(conn, t.data_nodes, where, page)
+        return [_data_node(r) for r in rows], total
 
     def mark_written(self, edits: Sequence_[tuple[str, datetime, str | None]], conn: Connection | None = None) -> None:
         """Record that data nodes were written: (id, when, by which job or None)."""
@@ -524,14 +534,7 @@ class Store:
         if status is not None:
             where.append(t.submissions.c.status == status)
         with reading(self.engine) as conn:
-            total = conn.execute(select(func.count()).select_from(t.submissions).where(*where)).scalar_one()
-            rows = conn.execute(
-                select(t.submissions)
-                .where(*where)
-                .order_by(t.submissions.c.created_at.desc(), t.submissions.c.id)
-                .offset(page.offset)
-                .limit(page.limit)
-            ).all()
+            rows, total = _page(conn, t.submissions, where, page, newest_first=True)
             ids = [r.id for r in rows]
             jobs_by_sub: dict[str, list[Job]] = {i: [] for i in ids}
             for chunk in _chunks(ids):
@@ -539,7 +542,7 @@ class Store:
                     select(t.jobs).where(t.jobs.c.submission_id.in_(chunk)).order_by(t.jobs.c.created_at, t.jobs.c.id)
                 ):
                     jobs_by_sub[j.submission_id].append(_job(j))
-        return [_submission(r, jobs_by_sub[r.id]) for r in rows], int(total)
+        return [_submission(r, jobs_by_sub[r.id]) for r in rows], total
 
     def get_job(self, job_id: str) -> Job | None:
         with reading(self.engine) as conn:
@@ -561,15 +564,8 @@ class Store:
         if submission_id is not None:
             where.append(t.jobs.c.submission_id == submission_id)
         with reading(self.engine) as conn:
-            total = conn.execute(select(func.count()).select_from(t.jobs).where(*where)).scalar_one()
-            rows = conn.execute(
-                select(t.jobs)
-                .where(*where)
-                .order_by(t.jobs.c.created_at.desc(), t.jobs.c.id)
-                .offset(page.offset)
-                .limit(page.limit)
-            ).all()
-        return [_job(r) for r in rows], int(total)
+            rows, total = _page(conn, t.jobs, where, page, newest_first=True)
+        return [_job(r) for r in rows], total
 
     def unfinished_jobs(self, conn: Connection) -> list[Job]:
         rows = conn.execute(
@@ -677,20 +673,13 @@ class Store:
     def list_scenarios(self, page: Page, config_id: str | None = None) -> tuple[list[Scenario], int]:
         where = [] if config_id is None else [t.scenarios.c.config_id == config_id]
         with reading(self.engine) as conn:
-            total = conn.execute(select(func.count()).select_from(t.scenarios).where(*where)).scalar_one()
-            rows = conn.execute(
-                select(t.scenarios)
-                .where(*where)
-                .order_by(t.scenarios.c.created_at, t.scenarios.c.id)
-                .offset(page.offset)
-                .limit(page.limit)
-            ).all()
+            rows, total = _page(conn, t.scenarios, where, page)
             ids = [r.id for r in rows]
             seqs: dict[str, list[Sequence]] = {i: [] for i in ids}
             for chunk in _chunks(ids):
                 for q in conn.execute(select(t.sequences).where(t.sequences.c.scenario_id.in_(chunk))):
                     seqs[q.scenario_id].append(_sequence(q))
-        return [_scenario(r, sorted(seqs[r.id], key=lambda q: q.name)) for r in rows], int(total)
+        return [_scenario(r, sorted(seqs[r.id], key=lambda q: q.name)) for r in rows], total
 
     def delete_scenario(self, scenario_id: str) -> None:
         """Delete a scenario with its tasks, sequences, owned data nodes and job history."""
@@ -716,13 +705,7 @@ class Store:
                 )
                 conn.execute(delete(t.jobs).where(t.jobs.c.task_id.in_(chunk)))
                 conn.execute(delete(t.tasks).where(t.tasks.c.id.in_(chunk)))
-            for chunk in _chunks(sorted(sub_ids)):
-                conn.execute(
-                    delete(t.submissions).where(
-                        t.submissions.c.id.in_(chunk),
-                        ~select(t.jobs.c.id).where(t.jobs.c.submission_id == t.submissions.c.id).exists(),
-                    )
-                )
+            _delete_orphan_submissions(conn, sorted(sub_ids))
             conn.execute(delete(t.sequences).where(t.sequences.c.scenario_id == scenario_id))
             conn.execute(delete(t.data_nodes).where(t.data_nodes.c.owner_id == scenario_id))
             conn.execute(delete(t.scenarios).where(t.scenarios.c.id == scenario_id))
@@ -735,15 +718,8 @@ class Store:
     def list_sequences(self, page: Page, scenario_id: str | None = None) -> tuple[list[Sequence], int]:
         where = [] if scenario_id is None else [t.sequences.c.scenario_id == scenario_id]
         with reading(self.engine) as conn:
-            total = conn.execute(select(func.count()).select_from(t.sequences).where(*where)).scalar_one()
-            rows = conn.execute(
-                select(t.sequences)
-                .where(*where)
-                .order_by(t.sequences.c.created_at, t.sequences.c.id)
-                .offset(page.offset)
-                .limit(page.limit)
-            ).all()
-        return [_sequence(r) for r in rows], int(total)
+            rows, total = _page(conn, t.sequences, where, page)
+        return [_sequence(r) for r in rows], total
 
     def latest_job_status(self, task_ids: Sequence_[str]) -> dict[str, str]:
         """The status of each task's newest job, for drawing a DAG."""
@@ -820,15 +796,8 @@ class Store:
     def list_schedules(self, page: Page, state: str | None = None) -> tuple[list[Schedule], int]:
         where = [] if state is None else [t.schedules.c.state == state]
         with reading(self.engine) as conn:
-            total = conn.execute(select(func.count()).select_from(t.schedules).where(*where)).scalar_one()
-            rows = conn.execute(
-                select(t.schedules)
-                .where(*where)
-                .order_by(t.schedules.c.created_at, t.schedules.c.id)
-                .offset(page.offset)
-                .limit(page.limit)
-            ).all()
-        return [_schedule(r) for r in rows], int(total)
+            rows, total = _page(conn, t.schedules, where, page)
+        return [_schedule(r) for r in rows], total
 
     def save_schedule(self, schedule: Schedule, expected_version: int) -> None:
         """Write a schedule if nobody changed it since `expected_version` was read."""
