@@ -22,7 +22,6 @@ from typing import Any, TypeVar
 
 from runner.config import checks, functions
 from runner.config.params import check_params
-from runner.domain.schedule import parse_spec
 from runner.errors import InvalidInput
 from runner.config.checks import (
     INVALID,
@@ -568,6 +567,11 @@ def _build_schedules(
     issues: Issues,
 ) -> dict[str, dict[str, Any]]:
     """[SCHEDULE.<id>] sections, checked by the same rules as schedules made over the API."""
+    if not sections:
+        return {}
+    # Imported here: croniter is only needed by configs that schedule something.
+    from runner.domain.schedule import parse_spec
+
     out: dict[str, dict[str, Any]] = {}
     for id_, section in sections.items():
         errors: list[tuple[str, str]] = []
