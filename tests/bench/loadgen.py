@@ -105,3 +105,12 @@ def run_phase(
     if first_error:
         print(f"loadgen: first error: {first_error[0]}", flush=True, file=sys.stderr)
     return PhaseResult(requests=len(latencies), errors=errors[0], seconds=elapsed, latencies=latencies)
+
+
+def repeated(results: list[PhaseResult]) -> dict[str, Any]:
+    """Several runs of one phase: the median run's figures, plus every run's requests per second."""
+    summaries = sorted((r.summary() for r in results), key=lambda x: x["rps"])
+    middle = dict(summaries[len(summaries) // 2])
+    middle["rps_runs"] = [x["rps"] for x in summaries]
+    middle["errors"] = sum(x["errors"] for x in summaries)
+    return middle

@@ -203,13 +203,13 @@ def _get_json(port: int, path: str) -> Any:
         return json.loads(response.read())
 
 
-def rest(tasks_total: int, seconds: float, max_requests: int, concurrencies: list[int]) -> dict[str, Any]:
+def rest(tasks_total: int, seconds: float, max_requests: int, concurrencies: list[int], repeat: int = 1) -> dict[str, Any]:
     """`runner serve` in its own process, driven over loopback by tests.bench.loadgen."""
     import os
     import signal
 
     from runner.services import scenarios
-    from tests.bench.loadgen import run_phase
+    from tests.bench.loadgen import repeated, run_phase
 
     workdir = Path(tempfile.mkdtemp(prefix="runner-bench-rest-"))
     config = workloads.scenario_config(workdir / "config", tasks_total, "independent")
@@ -251,10 +251,12 @@ def rest(tasks_total: int, seconds: float, max_requests: int, concurrencies: lis
         phases: dict[str, Any] = {}
         for op in REST_OPS:
             for concurrency in concurrencies:
-                result = run_phase(port, makers[op], concurrency, seconds, max_requests, headers)
-                phases[f"{op}@{concurrency}"] = result.summary()
-                if op == "submit_task":
-                    _drain(port)
+                results = []
+                for _ in range(repeat):
+                    results.append(run_phase(port, makers[op], concurrency, seconds, max_requests, headers))
+                    if op == "submit_task":
+                        _drain(port)
+                phases[f"{op}@{concurrency}"] = repeated(results)
         return {
             "command": "rest",
             "tasks_total": tasks_total,
@@ -304,6 +306,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--seconds", type=float, default=5.0)
     p.add_argument("--max-requests", type=int, default=20_000)
     p.add_argument("--concurrency", type=int, nargs="+", default=[1, 16])
+    p.add_argument("--repeat", type=int, default=1)
     p = sub.add_parser("memory")
     p.add_argument("--jobs", type=int, nargs="+", default=[10_000, 100_000])
     p.add_argument("--batch", type=int, default=1000)
@@ -316,7 +319,7 @@ def main(argv: list[str] | None = None) -> None:
     elif args.command == "config":
         result = config(args.n, args.repeat)
     elif args.command == "rest":
-        result = rest(args.tasks, args.seconds, args.max_requests, args.concurrency)
+        result = rest(args.tasks, args.seconds, args.max_requests, args.concurrency, args.repeat)
     else:
         result = memory(args.jobs, args.workers, args.batch)
     print(json.dumps(result))
