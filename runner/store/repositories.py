@@ -296,6 +296,24 @@ def job_values(job: Job) -> dict[str, Any]:
     }
 
 
+def _task_row(task: Task) -> dict[str, Any]:
+    """A task as raw column values, for the prepared insert."""
+    values = _task_values(task)
+    for key in ("input_ids", "output_ids", "params"):
+        values[key] = js(values[key])
+    values["created_at"], values["updated_at"] = ts(task.created_at), ts(task.updated_at)
+    return values
+
+
+def _data_node_row(dn: DataNode, share_key: str | None) -> dict[str, Any]:
+    """A data node as raw column values, for the prepared insert."""
+    values = _data_node_values(dn, share_key)
+    values["options"] = js(values["options"])
+    for key in ("last_edit_date", "created_at", "updated_at"):
+        values[key] = ts(values[key])
+    return values
+
+
 def _job_row(job: Job) -> dict[str, Any]:
     """A job as raw column values, for the prepared insert."""
     values = job_values(job)
@@ -336,6 +354,8 @@ class Store:
         self._save_submissions = Prepared(_SAVE_SUBMISSIONS, dialect)
         self._insert_logs = Prepared(_INSERT_LOGS, dialect)
         self._insert_submission = Prepared(insert(t.submissions), dialect)
+        self._insert_tasks = Prepared(insert(t.tasks), dialect)
+        self._insert_data_nodes_stmt = Prepared(insert(t.data_nodes), dialect)
         self._insert_jobs = Prepared(insert(t.jobs), dialect)
         self._integrity_error: type[Exception] = engine.dialect.dbapi.IntegrityError  # type: ignore[union-attr]
         self._dns_by_ids = [Query(_data_nodes_by_ids(n), dialect) for n in range(1, _SMALL_IN + 1)]
@@ -384,16 +404,16 @@ class Store:
         with writing(self.engine) as conn:
             self._insert_data_nodes(data_nodes, conn)
             try:
-                conn.execute(insert(t.tasks).values(_task_values(task)))
-            except IntegrityError:
+                self._insert_tasks.run(conn, [_task_row(task)])
+            except self._integrity_error:
                 raise Conflict(f"a task with id {task.id!r} already exists") from None
 
     def _insert_data_nodes(self, data_nodes: Sequence_[tuple[DataNode, str | None]], conn: Connection) -> None:
         if not data_nodes:
             return
         try:
-            conn.execute(insert(t.data_nodes), [_data_node_values(dn, key) for dn, key in data_nodes])
-        except IntegrityError:
+            self._insert_data_nodes_stmt.run(conn, [_data_node_row(dn, key) for dn, key in data_nodes])
+        except self._integrity_error:
             raise RaceLost("a shared data node was created by another request at the same moment") from None
 
     def get_task(self, task_id: str) -> Task | None:
