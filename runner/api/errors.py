@@ -57,7 +57,8 @@ def _status_of(exc: RunnerError) -> int:
 
 def handle_runner_error(exc: RunnerError) -> Response:
     status = _status_of(exc)
-    return problem(status, exc.detail, title=exc.title, **exc.extra)
+    # With type "about:blank", RFC 9457 wants the title to be the status phrase.
+    return problem(status, exc.detail, **exc.extra)
 
 
 def handle_http_exception(exc: HTTPException) -> Response:

@@ -330,3 +330,14 @@ def test_no_error_response_carries_a_stack_trace_or_sql(
         assert_no_leak(response)
     # The task list is intact after the injection attempt.
     assert client.get(f"/api/v1/tasks/{world['task']['id']}", headers=admin).status_code == 200
+
+
+def test_titles_are_the_status_phrases_as_rfc_9457_wants_for_about_blank(client, admin) -> None:
+    missing = client.get("/api/v1/tasks/TASK_nope", headers=admin)
+    assert missing.get_json()["type"] == "about:blank"
+    assert missing.get_json()["title"] == "Not Found"
+    bad = client.post("/api/v1/tasks?config_id=nope", headers=admin)
+    assert bad.get_json()["title"] == "Not Found"
+    conflict = client.put("/api/v1/tasks/T1?config_id=double", headers=admin)
+    again = client.put("/api/v1/tasks/T1?config_id=double", headers=admin)
+    assert conflict.status_code == 201 and again.get_json()["title"] == "Conflict"
