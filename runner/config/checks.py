@@ -15,9 +15,11 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import networkx as nx
+if TYPE_CHECKING:
+    import networkx as nx
+
 
 from runner.config.models import (
     MISSING,
@@ -368,8 +370,41 @@ def check_shared_outputs(
 Node = tuple[str, str]  # ("task", id) or ("data", id): tasks and data nodes may share an id
 
 
+def acyclic(tasks: Iterable[TaskConfig]) -> bool:
+    """Whether the bipartite task graph has no cycle (Kahn's algorithm, linear, no imports).
+
+    Nearly every config has no cycle; this answers that without importing networkx, which
+    alone costs more than loading a thousand task configs. networkx finds and reports the
+    cycles when there are some.
+    """
+    successors: dict[Node, list[Node]] = {}
+    indegree: dict[Node, int] = {}
+    for task in tasks:
+        node: Node = ("task", task.id)
+        indegree.setdefault(node, 0)
+        for dn in task.inputs:
+            successors.setdefault(("data", dn), []).append(node)
+            indegree[node] += 1
+            indegree.setdefault(("data", dn), 0)
+        for dn in task.outputs:
+            successors.setdefault(node, []).append(("data", dn))
+            indegree[("data", dn)] = indegree.get(("data", dn), 0) + 1
+    ready = [n for n, d in indegree.items() if d == 0]
+    seen = 0
+    while ready:
+        current = ready.pop()
+        seen += 1
+        for nxt in successors.get(current, ()):
+            indegree[nxt] -= 1
+            if indegree[nxt] == 0:
+                ready.append(nxt)
+    return seen == len(indegree)
+
+
 def task_graph(tasks: Iterable[TaskConfig]) -> nx.DiGraph:
     """The bipartite dependency graph: data node -> task that reads it -> data node it writes."""
+    import networkx as nx
+
     graph = nx.DiGraph()
     for task in tasks:
         graph.add_node(("task", task.id))
@@ -384,6 +419,8 @@ def find_cycles(graph: nx.DiGraph) -> list[list[Node]]:
     One per component keeps the report short (a component can hold exponentially many cycles) while
     still pointing at every tangle. The graph is bipartite, so single nodes never form a cycle.
     """
+    import networkx as nx
+
     cycles = []
     for component in nx.strongly_connected_components(graph):
         if len(component) < 2:
@@ -402,6 +439,8 @@ def check_cycles(
     tasks: Mapping[str, TaskConfig], scenarios: Mapping[str, ScenarioConfig], issues: Issues
 ) -> None:
     """Cycles within each scenario (reported on the scenario), then any others among all tasks."""
+    if acyclic(tasks.values()):
+        return  # a cycle in a scenario is a cycle among all tasks too
     seen: set[Node] = set()
     for scenario in scenarios.values():
         members = [tasks[t] for t in scenario.tasks if t in tasks]
