@@ -33,8 +33,8 @@ class Tasks(MethodView):
     def get(self, args: dict[str, Any]) -> Response:
         """List tasks, oldest first"""
         p = page(args)
-        items, total = service.list_tasks(ctx(), p, args.get("config_id"))
-        return views.respond(paged([views.task(t) for t in items], total, p))
+        rows, total = service.list_task_rows(ctx(), p, args.get("config_id"))
+        return views.task_page_json(rows, total, p.offset, p.limit)
 
     @require(Role.EDITOR)
     @blp.arguments(s.ConfigIdArgs, location="query")

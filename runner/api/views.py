@@ -15,6 +15,7 @@ from typing import Any
 from flask import Response
 
 from runner.domain.entities import Job, Submission, Task
+from runner.store.fast import when
 
 _ENTITY_PATHS = {"TASK": "tasks", "SCENARIO": "scenarios", "SEQUENCE": "sequences"}
 
@@ -37,6 +38,34 @@ def task(t: Task) -> dict[str, Any]:
         "updated_at": iso(t.updated_at),
         "version": t.version,
     }
+
+
+def _text(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def task_from_row_json(row: tuple[Any, ...]) -> str:
+    """A stored task row as JSON text, equal to json.dumps(task(...)) once parsed.
+
+    Its JSON columns (input_ids, output_ids, params) are written into the answer as the
+    store holds them, without a decode and an encode per row: that was a third of the
+    cost of a page of 100 tasks. runner alone writes those columns, always valid JSON.
+    """
+    id_, config_id, function, inputs, outputs, skippable, params, scenario_id, created, updated, version = row
+    return (
+        f'{{"id":{_text(id_)},"config_id":{_text(config_id)},"function":{_text(function)},'
+        f'"input_ids":{inputs},"output_ids":{outputs},"skippable":{"true" if skippable else "false"},'
+        f'"params":{params},"scenario_id":{_text(scenario_id)},'
+        f'"created_at":{_text(iso(when(created)))},"updated_at":{_text(iso(when(updated)))},"version":{int(version)}}}'
+    )
+
+
+def task_page_json(rows: list[tuple[Any, ...]], total: int, offset: int, limit: int) -> Response:
+    body = (
+        '{"results":[' + ",".join(task_from_row_json(r) for r in rows) + "],"
+        f'"total":{int(total)},"offset":{int(offset)},"limit":{int(limit)}}}'
+    )
+    return Response(body, status=200, mimetype="application/json")
 
 
 def job(j: Job) -> dict[str, Any]:

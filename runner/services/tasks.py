@@ -69,6 +69,11 @@ def list_tasks(ctx: Context, page: Page, config_id: str | None = None) -> tuple[
     return ctx.store.list_tasks(page, config_id)
 
 
+def list_task_rows(ctx: Context, page: Page, config_id: str | None = None) -> tuple[list[tuple[Any, ...]], int]:
+    """A page of tasks as stored (for the API's list, which copies their JSON columns as they are)."""
+    return ctx.store.list_task_rows(page, config_id)
+
+
 def delete_task(ctx: Context, task_id: str) -> None:
     get_task(ctx, task_id)
     ctx.store.delete_task(task_id)

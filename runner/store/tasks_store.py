@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from collections.abc import Sequence as Sequence_
 from datetime import datetime
 
@@ -77,6 +79,11 @@ class TaskStore:
         return out
 
     def list_tasks(self, page: Page, config_id: str | None = None) -> tuple[list[Task], int]:
+        found, total = self.list_task_rows(page, config_id)
+        return [task_from_raw(r) for r in found], total
+
+    def list_task_rows(self, page: Page, config_id: str | None = None) -> tuple[list[tuple[Any, ...]], int]:
+        """A page of tasks as raw column values (JSON columns still JSON text), and the total."""
         params = {"limit": page.limit, "offset": page.offset, "config_id": config_id}
         count, rows = (
             (self._tasks_count, self._tasks_page) if config_id is None else (self._tasks_count_of_config, self._tasks_page_of_config)
@@ -84,7 +91,7 @@ class TaskStore:
         with reading(self.engine) as conn:
             total = count.rows(conn, params)[0][0]
             found = rows.rows(conn, params)
-        return [task_from_raw(r) for r in found], int(total)
+        return found, int(total)
 
     def delete_task(self, task_id: str) -> None:
         """Delete a task, its owned data nodes and its job history, unless a job is unfinished."""

@@ -37,3 +37,16 @@ def test_every_field_of_the_schemas_is_in_the_views(app, client, admin) -> None:
     for built, schema in pairs:
         declared = {f.data_key or name for name, f in schema().fields.items()}
         assert set(built) == declared, schema.__name__
+
+
+def test_the_task_page_built_from_stored_rows_equals_the_views(app, client, admin) -> None:
+    created = [client.post(f"/api/v1/tasks?config_id={c}", headers=admin).get_json()["task"] for c in ("greet", "split", "double")]
+    store = app.extensions["runner"].store
+    from runner.store.repositories import Page
+
+    rows, total = store.list_task_rows(Page(offset=0, limit=10))
+    built = json.loads(views.task_page_json(rows, total, 0, 10).get_data())
+    tasks, _ = store.list_tasks(Page(offset=0, limit=10))
+    assert built == {"results": [_roundtrip(views.task(t)) for t in tasks], "total": 3, "offset": 0, "limit": 10}
+    assert [t["id"] for t in built["results"]] == [t["id"] for t in created]
+    assert client.get("/api/v1/tasks?limit=10", headers=admin).get_json() == built
