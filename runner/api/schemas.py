@@ -6,6 +6,7 @@ from typing import Any
 
 from marshmallow import INCLUDE, Schema, fields, validate
 
+from runner.api.views import submission_links
 from runner.auth.roles import Role
 from runner.domain.status import JobStatus, SubmissionStatus
 
@@ -115,9 +116,6 @@ class JobListArgs(PageArgs):
     submission_id = fields.String()
 
 
-_ENTITY_PATHS = {"TASK": "tasks", "SCENARIO": "scenarios", "SEQUENCE": "sequences"}
-
-
 class SubmissionSchema(_Out):
     id = fields.String()
     entity_type = fields.String()
@@ -132,11 +130,7 @@ class SubmissionSchema(_Out):
     links = fields.Method("_links", data_key="_links")
 
     def _links(self, submission: Any) -> dict[str, dict[str, str]]:
-        entity = _ENTITY_PATHS.get(str(submission.entity_type), "tasks")
-        return {
-            "self": {"href": f"/api/v1/submissions/{submission.id}"},
-            "entity": {"href": f"/api/v1/{entity}/{submission.entity_id}"},
-        }
+        return submission_links(submission)
 
 
 SubmissionPage = _page_of(SubmissionSchema, "SubmissionPage")

@@ -12,7 +12,7 @@ from flask import Response
 from runner.api import schemas as s
 from runner.api import views
 from runner.api.auth import require
-from runner.api.context import ctx, page, paged
+from runner.api.context import ctx, page
 from runner.auth.roles import Role
 from runner.domain.entities import Task
 from runner.services import tasks as service

@@ -105,10 +105,15 @@ def submission(s: Submission) -> dict[str, Any]:
         "finished_at": iso(s.finished_at),
         "schedule_id": s.schedule_id,
         "scheduled_for": iso(s.scheduled_for),
-        "_links": {
-            "self": {"href": f"/api/v1/submissions/{s.id}"},
-            "entity": {"href": f"/api/v1/{_ENTITY_PATHS.get(s.entity_type.value, 'tasks')}/{s.entity_id}"},
-        },
+        "_links": submission_links(s),
+    }
+
+
+def submission_links(s: Submission) -> dict[str, dict[str, str]]:
+    entity = _ENTITY_PATHS.get(s.entity_type.value, "tasks")
+    return {
+        "self": {"href": f"/api/v1/submissions/{s.id}"},
+        "entity": {"href": f"/api/v1/{entity}/{s.entity_id}"},
     }
 
 

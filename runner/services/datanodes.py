@@ -3,21 +3,38 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from runner.config.models import DataNodeConfig, Scope, StorageType
 from runner.datanodes import storage
 from runner.domain.clock import utcnow
 from runner.domain.entities import DataNode
 from runner.domain.ids import Prefix, new_id
-from runner.errors import InvalidInput, NotFound, StorageError
+from runner.errors import InvalidInput, NotFound, RaceLost, StorageError
 from runner.services.context import Context
 from runner.store.repositories import Page
 
 _EXTENSIONS = {StorageType.PICKLE: "p", StorageType.JSON: "json", StorageType.CSV: "csv"}
+
+
+T = TypeVar("T")
+
+
+def retrying_races(create: Callable[[], T], tries: int = 3) -> T:
+    """Run `create`, again when another request made the same shared data node first.
+
+    The next try finds that node and reuses it; after `tries` losses the RaceLost goes up.
+    """
+    for attempt in range(tries):
+        try:
+            return create()
+        except RaceLost:
+            if attempt == tries - 1:
+                raise
+    raise AssertionError("unreachable")
 
 
 def share_key(cfg: DataNodeConfig, cycle: str | None) -> str | None:

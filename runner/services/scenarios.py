@@ -10,7 +10,7 @@ from runner.domain import dag
 from runner.domain.clock import utcnow
 from runner.domain.entities import EntityType, Scenario, Sequence, Submission, Task
 from runner.domain.ids import Prefix, new_id
-from runner.errors import Conflict, NotFound, RaceLost
+from runner.errors import Conflict, NotFound
 from runner.services import datanodes, submissions
 from runner.services.context import Context
 from runner.services.tasks import new_task
@@ -43,14 +43,8 @@ def create_scenario(ctx: Context, config_id: str, scenario_id: str | None = None
     cfg = scenario_config(ctx, config_id)
     if scenario_id is not None and ctx.store.get_scenario(scenario_id) is not None:
         raise Conflict(f"a scenario with id {scenario_id!r} already exists")
-    scenario_id = scenario_id or new_id(Prefix.SCENARIO, cfg.id)
-    for attempt in range(3):
-        try:
-            return _create(ctx, cfg, scenario_id)
-        except RaceLost:
-            if attempt == 2:
-                raise
-    raise AssertionError("unreachable")
+    new_id_ = scenario_id or new_id(Prefix.SCENARIO, cfg.id)
+    return datanodes.retrying_races(lambda: _create(ctx, cfg, new_id_))
 
 
 def _create(ctx: Context, cfg: ScenarioConfig, scenario_id: str) -> Scenario:

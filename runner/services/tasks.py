@@ -11,7 +11,7 @@ from runner.domain.clock import utcnow
 from runner.domain.dag import producers_of
 from runner.domain.entities import DataNode, EntityType, Submission, Task
 from runner.domain.ids import Prefix, new_id
-from runner.errors import Conflict, InvalidInput, NotFound, RaceLost
+from runner.errors import Conflict, InvalidInput, NotFound
 from runner.services import datanodes, submissions
 from runner.services.context import Context
 from runner.store.repositories import Page
@@ -28,19 +28,16 @@ def create_task(ctx: Context, config_id: str, task_id: str | None = None) -> Tas
     cfg = task_config(ctx, config_id)
     if task_id is not None and ctx.store.get_task(task_id) is not None:
         raise Conflict(f"a task with id {task_id!r} already exists")
-    task_id = task_id or new_id(Prefix.TASK, cfg.id)
-    for attempt in range(3):
+    new_id_ = task_id or new_id(Prefix.TASK, cfg.id)
+
+    def create() -> Task:
         now = utcnow()
-        ids, fresh = datanodes.instantiate(ctx, (*cfg.inputs, *cfg.outputs), task_id, None, now)
-        task = new_task(cfg, task_id, ids, None, now)
-        try:
-            ctx.store.add_task(task, fresh)
-            return task
-        except RaceLost:
-            # Another request made the same shared data node first: the next try reuses it.
-            if attempt == 2:
-                raise
-    raise AssertionError("unreachable")
+        ids, fresh = datanodes.instantiate(ctx, (*cfg.inputs, *cfg.outputs), new_id_, None, now)
+        task = new_task(cfg, new_id_, ids, None, now)
+        ctx.store.add_task(task, fresh)
+        return task
+
+    return datanodes.retrying_races(create)
 
 
 def new_task(cfg: TaskConfig, task_id: str, dn_ids: dict[str, str], scenario_id: str | None, now: datetime) -> Task:
